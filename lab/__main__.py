@@ -1,0 +1,5 @@
+"""`python -m lab` runs the same CLI as the `lab` command."""
+
+from lab.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""`lab images ...`: list, build, bootstrap, save, load and prune the lab's own images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lab.images.builder import BuildListener
+
+if TYPE_CHECKING:
+    from lab.console import Tasks
+    from lab.images.builder import BuildResult
+    from lab.images.catalog import ImageSpec
+
+app = typer.Typer(help="The lab's own images: build them, or move them offline.",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_images(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the lab's images on this engine."""
+    from lab import console
+    from lab.images import inventory
+
+    rows = inventory.rows()
+    if as_json:
+        console.raw(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
+        return
+    if not rows:
+        console.info("No lab images yet. `lab images build` makes them.")
+        return
+    console.table(
+        ["image", "reference", "id", "created", "size (MB)", "status"],
+        [[r.name, r.ref, r.image_id, r.created, r.size_mb, r.status] for r in rows],
+    )
+
+
+@app.command()
+def build(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Images to build (base, server, repo); default all.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if unchanged.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="With --force: rebuild every layer from scratch.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the build logs.")] = False,
+) -> None:
+    """Build the lab's images; an image whose build context is unchanged is kept."""
+    build_images(names, force=force, no_cache=no_cache, verbose=verbose)
+
+
+def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool = False,
+                 verbose: bool = False) -> None:
+    """Shared by `lab images build` and by every command that needs the images first."""
+    from lab import console
+    from lab.images import builder
+
+    with console.tasks() as tasks:
+        results = builder.ensure(names, force=force, no_cache=no_cache,
+                                 listener=_Shown(tasks, verbose))
+    for result in results:
+        if result.outcome is builder.Outcome.BUILT:
+            console.success(f"{result.ref} built ({result.image_id.removeprefix('sha256:')[:12]})")
+    if all(result.outcome is builder.Outcome.UP_TO_DATE for result in results):
+        console.success(f"{len(results)} images up to date")
+
+
+class _Shown(BuildListener):
+    """Renders a build: one progress bar per image; the logs only with --verbose."""
+
+    def __init__(self, tasks: Tasks, verbose: bool) -> None:
+        super().__init__()
+        self.tasks = tasks
+        self.verbose = verbose
+
+    def note(self, message: str) -> None:
+        self.tasks.log(message)
+
+    def start(self, spec: ImageSpec) -> None:
+        self.tasks.add(spec.name)
+        self.tasks.update(spec.name, status="starting")
+
+    def step(self, spec: ImageSpec, step: int, steps: int, instruction: str, line: str) -> None:
+        if self.verbose:
+            self.tasks.log(f"{spec.name} | {line}")
+        self.tasks.update(spec.name, completed=step, total=steps or None,
+                          status=f"step {step}/{steps} {instruction[:60]}")
+
+    def done(self, spec: ImageSpec, result: BuildResult) -> None:
+        if result.outcome.value == "built":
+            self.tasks.finish(spec.name, "built")
+
+
+@app.command()
+def bootstrap(
+    tag: Annotated[str, typer.Option(help="Tag of the imported image.")] = "bookworm",
+) -> None:
+    """Make the Debian root image offline with debootstrap (Linux, root) and docker import."""
+    from lab import console
+    from lab.images.bootstrap import bootstrap as run_bootstrap
+
+    ref = run_bootstrap(console.note, tag=tag)
+    console.success(f"{ref} imported; `lab images build` builds the lab's images on it")
+
+
+@app.command()
+def save(
+    file: Annotated[Path, typer.Argument(help="The bundle to write, e.g. lab-images.tar.")],
+) -> None:
+    """Save every lab image into one tarball with a checksum (for offline classrooms)."""
+    from lab import console
+    from lab.images import bundle
+
+    console.note(f"saving lab images to {file} ...")
+    saved = bundle.save(file)
+    console.success(
+        f"saved {len(saved.images)} images ({saved.size / 1e6:.0f} MB, "
+        f"sha256 {saved.sha256[:16]}…) to {saved.path}: {', '.join(saved.images)}"
+    )
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(help="A bundle made by `lab images save`.")],
+) -> None:
+    """Load a bundle made by `lab images save`, after checking its checksum."""
+    from lab import console
+    from lab.images import bundle
+
+    loaded = bundle.load(file, console.note)
+    console.success(f"loaded {len(loaded.images)} images: {', '.join(loaded.images)}")
+
+
+@app.command()
+def prune(
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Remove every lab image, not only stale ones.")] = False,
+) -> None:
+    """Remove stale lab images (or all with --all); images the lab did not make are kept."""
+    from lab import console
+    from lab.errors import StateError
+    from lab.images import inventory
+
+    removals = inventory.prune(everything)
+    for removal in removals:
+        if removal.removed:
+            console.info(f"removed {removal.ref}")
+        else:
+            console.warn(f"kept {removal.ref}: {removal.reason}")
+    if not removals:
+        console.info("nothing to prune")
+    if any(not removal.removed for removal in removals):
+        raise StateError("some images are still in use",
+                         "Stop what uses them (`lab stop`), then prune again.")

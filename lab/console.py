@@ -1,0 +1,105 @@
+"""The one module that imports rich: messages, tables, progress displays and Markdown."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    out.print(message, markup=False)
+
+
+def note(message: str) -> None:
+    """A side remark (what the lab is doing and why), dimmed, on stderr."""
+    err.print(message, style="dim", markup=False)
+
+
+def success(message: str) -> None:
+    out.print(f"✓ {message}", style="green", markup=False)
+
+
+def warn(message: str) -> None:
+    err.print(f"warning: {message}", style="yellow", markup=False)
+
+
+def error(message: str) -> None:
+    err.print(f"error: {message}", style="bold red", markup=False, soft_wrap=True)
+
+
+def raw(text: str) -> None:
+    """Text exactly as given (logs, command output), no markup or wrapping."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def markdown(text: str) -> None:
+    out.print(Markdown(text))
+
+
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str | None = None,
+    styles: Sequence[str | None] | None = None,
+) -> None:
+    """A table; `styles` gives each row a rich style (e.g. red for a failing row)."""
+    grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for index, row in enumerate(rows):
+        style = styles[index] if styles else None
+        grid.add_row(*(str(cell) for cell in row), style=style)
+    out.print(grid)
+
+
+class Tasks:
+    """A progress display of named tasks, each with an optional step count."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._ids: dict[str, Any] = {}
+
+    def add(self, name: str, total: int | None = None) -> None:
+        self._ids[name] = self._progress.add_task(name, total=total)
+
+    def update(self, name: str, *, completed: int | None = None, total: int | None = None,
+               status: str | None = None) -> None:
+        fields: dict[str, Any] = {}
+        if status is not None:
+            fields["description"] = f"{name}: {status}"
+        self._progress.update(self._ids[name], completed=completed, total=total, **fields)
+
+    def finish(self, name: str, status: str) -> None:
+        task = self._ids[name]
+        total = self._progress.tasks[task].total or 1
+        self._progress.update(task, completed=total, total=total,
+                              description=f"{name}: {status}")
+
+    def log(self, message: str) -> None:
+        """A line printed above the live display."""
+        self._progress.console.print(message, markup=False, highlight=False)
+
+
+@contextmanager
+def tasks(transient: bool = False) -> Iterator[Tasks]:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    )
+    with progress:
+        yield Tasks(progress)

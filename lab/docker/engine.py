@@ -1,0 +1,120 @@
+"""The connection to the Docker engine, and the translation of its failures into LabErrors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import docker
+import requests
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from lab.errors import BuildError, EngineError, LabError
+
+# Enough pooled connections for a class-wide fan-out without "connection pool is full".
+POOL_SIZE = 64
+DEFAULT_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    version: str
+    api_version: str
+    os: str
+    arch: str
+    root_dir: str
+    server_name: str
+
+
+def engine_address() -> str:
+    return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+
+
+def _unreachable(cause: BaseException) -> EngineError:
+    """One line for each way the engine can be out of reach."""
+    text = f"{cause!r} {cause}"
+    address = engine_address()
+    if "PermissionError" in text or "Permission denied" in text:
+        return EngineError(
+            f"no permission to use the Docker engine at {address}",
+            "Add your user to the 'docker' group (then log in again), or run as a user who can.",
+        )
+    if "Not supported URL scheme" in text or "Invalid bind address" in text or (
+        "DOCKER_HOST" in text
+    ):
+        return EngineError(
+            f"DOCKER_HOST={os.environ.get('DOCKER_HOST', '')!r} is not a valid engine address",
+            "Unset DOCKER_HOST or set it to e.g. unix:///var/run/docker.sock or tcp://host:2376.",
+        )
+    if isinstance(cause, requests.exceptions.Timeout) or "timed out" in text:
+        return EngineError(
+            f"the Docker engine at {address} did not answer in time",
+            "Check that it is running and not overloaded (`docker info`), then try again.",
+        )
+    return EngineError(
+        f"cannot reach the Docker engine at {address}",
+        "Start Docker (Docker Desktop, or `sudo systemctl start docker`) and try again; "
+        "`lab doctor` checks the rest.",
+    )
+
+
+def _api_error(cause: APIError) -> LabError:
+    explanation = str(cause.explanation or cause).strip()
+    if isinstance(cause, ImageNotFound):
+        return BuildError(f"image not found: {explanation}", "Run `lab images build`.")
+    if isinstance(cause, NotFound):
+        return EngineError(f"not found: {explanation}", "Run `lab status` to see what exists.")
+    return EngineError(f"the Docker engine refused: {explanation}")
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Every docker-py failure leaves this block as a LabError with a remedy."""
+    try:
+        yield
+    except LabError:
+        raise
+    except APIError as cause:
+        raise _api_error(cause) from cause
+    except (DockerException, requests.exceptions.RequestException, ConnectionError) as cause:
+        raise _unreachable(cause) from cause
+
+
+@cache
+def _client_for(address: str, timeout: int) -> docker.DockerClient:
+    with engine_errors():
+        return docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
+
+
+def client(timeout: int = DEFAULT_TIMEOUT) -> docker.DockerClient:
+    """A client for the engine DOCKER_HOST names, shared per address (thread-safe)."""
+    return _client_for(os.environ.get("DOCKER_HOST", ""), timeout)
+
+
+def api(timeout: int = DEFAULT_TIMEOUT) -> Any:
+    """The low-level API client, for streaming calls (build, save, load, import)."""
+    return client(timeout).api
+
+
+def info() -> EngineInfo:
+    with engine_errors():
+        version = client().version()
+        details = client().info()
+    return EngineInfo(
+        version=str(version.get("Version", "?")),
+        api_version=str(version.get("ApiVersion", "?")),
+        os=str(details.get("OperatingSystem", "?")),
+        arch=str(details.get("Architecture", "?")),
+        root_dir=str(details.get("DockerRootDir", "")),
+        server_name=str(details.get("Name", "")),
+    )
+
+
+def ping() -> None:
+    """Raise EngineError unless the engine answers."""
+    with engine_errors():
+        client().ping()

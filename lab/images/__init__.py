@@ -1,0 +1,1 @@
+"""The lab's own images: catalogue, Debian root, builds, bundles and inventory."""

@@ -1,0 +1,114 @@
+"""Builds the lab's images, skipping each one whose build context hash is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from lab import __version__
+from lab.docker import labels
+from lab.images import catalog, root
+from lab.images.catalog import ImageSpec
+
+if TYPE_CHECKING:  # docker-py stays out of import time until an image is really needed
+    from lab.docker.images import BuildProgress
+
+
+class Outcome(str, Enum):
+    UP_TO_DATE = "up to date"
+    BUILT = "built"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    name: str
+    ref: str
+    image_id: str
+    outcome: Outcome
+
+
+class BuildListener:
+    """What a build tells whoever shows it; the CLI renders these with a progress display."""
+
+    def note(self, message: str) -> None:
+        """A remark such as "pulling ..." or "bootstrapping ..."."""
+
+    def start(self, spec: ImageSpec) -> None:
+        """`spec` is about to be built."""
+
+    def step(self, spec: ImageSpec, step: int, steps: int, instruction: str, line: str) -> None:
+        """A line of build output; step/steps from the last `Step N/M` seen."""
+
+    def done(self, spec: ImageSpec, result: BuildResult) -> None:
+        """`spec` is built or was already up to date."""
+
+
+def ensure(
+    names: list[str] | None = None,
+    *,
+    force: bool = False,
+    no_cache: bool = False,
+    listener: BuildListener | None = None,
+) -> list[BuildResult]:
+    """Make sure the named images (default: all) and their parents exist and are current."""
+    listener = listener or BuildListener()
+    specs = catalog.select(names)
+    parents: dict[str, tuple[str, str]] = {}  # name -> (reference, image id)
+    root_ref = root.resolve(listener.note)
+    parents["root"] = (root_ref, _image_id(root_ref))
+    results = []
+    for spec in specs:
+        result = _ensure_one(spec, parents[spec.parent], force, no_cache, listener)
+        parents[spec.name] = (spec.ref, result.image_id)
+        results.append(result)
+    return results
+
+
+def missing(names: list[str] | None = None) -> list[str]:
+    """The lab images (by name) that do not exist on the engine yet."""
+    from lab.docker import images
+
+    return [spec.name for spec in catalog.select(names) if images.inspect(spec.ref) is None]
+
+
+def _image_id(ref: str) -> str:
+    from lab.docker import images
+
+    info = images.inspect(ref)
+    return info.id if info else ""
+
+
+def _ensure_one(
+    spec: ImageSpec, parent: tuple[str, str], force: bool, no_cache: bool,
+    listener: BuildListener,
+) -> BuildResult:
+    from lab.docker import images
+
+    parent_ref, parent_id = parent
+    wanted_hash = catalog.context_hash(spec.context, parent_id)
+    existing = images.inspect(spec.ref)
+    if existing and not force and existing.labels.get(labels.CONTEXT_HASH) == wanted_hash:
+        result = BuildResult(spec.name, spec.ref, existing.id, Outcome.UP_TO_DATE)
+        listener.done(spec, result)
+        return result
+    listener.start(spec)
+    image_id = images.build(
+        spec.context,
+        spec.ref,
+        labels.managed(image=spec.name, version=__version__, context_hash=wanted_hash),
+        {spec.parent_arg: parent_ref},
+        _forward_progress(spec, listener),
+        no_cache=no_cache,
+    )
+    result = BuildResult(spec.name, spec.ref, image_id, Outcome.BUILT)
+    listener.done(spec, result)
+    return result
+
+
+def _forward_progress(spec: ImageSpec, listener: BuildListener) -> Callable[..., None]:
+    def forward(progress: BuildProgress) -> None:
+        listener.step(spec, progress.step, progress.steps, progress.instruction, progress.line)
+
+    return forward

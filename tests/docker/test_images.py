@@ -1,0 +1,138 @@
+"""The lab's images on a real engine: rebuild rules, bundles, prune and the root's origin."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from lab.images import catalog
+from tests.docker.conftest import docker
+from tests.helpers import run_lab
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
+
+LAB_REFS = [spec.ref for spec in catalog.SPECS]
+
+
+def image_ids(refs: list[str], host: str | None = None) -> dict[str, str]:
+    return {ref: docker("image", "inspect", "-f", "{{.Id}}", ref, host=host) for ref in refs}
+
+
+def test_build_with_nothing_changed_keeps_every_image() -> None:
+    before = image_ids(LAB_REFS)
+    result = run_lab("images", "build")
+    assert result.returncode == 0, result.stderr
+    assert "3 images up to date" in result.stdout
+    assert image_ids(LAB_REFS) == before
+
+
+def test_a_changed_file_rebuilds_that_image_only(tmp_path: Path) -> None:
+    prefix = f"lab-test-{os.getpid()}"
+    images = tmp_path / "images"
+    shutil.copytree(catalog.BY_NAME["base"].context.parent, images)
+    env = {"LAB_IMAGES": str(images), "LAB_IMAGE_PREFIX": prefix}
+    try:
+        first = run_lab("images", "build", env=env)
+        assert first.returncode == 0, first.stderr
+        page = images / "server" / "rootfs" / "usr" / "local" / "sbin" / "lab-version-page"
+        page.write_text(page.read_text() + "# a learner's change\n")
+        second = run_lab("images", "build", env=env)
+        assert second.returncode == 0, second.stderr
+        assert f"{prefix}/server:latest built" in second.stdout
+        assert f"{prefix}/base:latest built" not in second.stdout
+        assert f"{prefix}/repo:latest built" not in second.stdout
+        marker = docker(
+            "run",
+            "--rm",
+            "--entrypoint",
+            "tail",
+            f"{prefix}/server:latest",
+            "-n1",
+            "/usr/local/sbin/lab-version-page",
+        )
+        assert marker == "# a learner's change"
+    finally:
+        for name in catalog.BY_NAME:
+            docker("rmi", f"{prefix}/{name}:latest", check=False)
+
+
+def test_bundle_round_trip_into_a_clean_engine(tmp_path: Path, second_engine: str) -> None:
+    bundle = tmp_path / "classroom.tar"
+    saved = run_lab("images", "save", str(bundle))
+    assert saved.returncode == 0, saved.stderr
+    assert "saved 4 images" in saved.stdout
+
+    clean = {"DOCKER_HOST": second_engine}
+    empty = run_lab("images", "list", env=clean)
+    assert "No lab images yet" in empty.stdout
+
+    loaded = run_lab("images", "load", str(bundle), env=clean)
+    assert loaded.returncode == 0, loaded.stderr
+    listed = run_lab("images", "list", "--json", env=clean)
+    names = {row["name"] for row in __import__("json").loads(listed.stdout)}
+    assert names == {"root", "base", "server", "repo"}
+    assert image_ids(LAB_REFS, host=second_engine) == image_ids(LAB_REFS)
+
+
+def test_prune_leaves_images_the_lab_did_not_make(tmp_path: Path, second_engine: str) -> None:
+    bundle = tmp_path / "classroom.tar"
+    assert run_lab("images", "save", str(bundle)).returncode == 0
+    clean = {"DOCKER_HOST": second_engine}
+    assert run_lab("images", "load", str(bundle), env=clean).returncode == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "hello").write_text("not a lab image\n")
+    docker(
+        "import",
+        "--change",
+        'CMD ["/hello"]',
+        str(_tar(empty, tmp_path)),
+        "someone-else:1",
+        host=second_engine,
+    )
+
+    pruned = run_lab("images", "prune", "--all", env=clean)
+    assert pruned.returncode == 0, pruned.stderr
+    assert "No lab images yet" in run_lab("images", "list", env=clean).stdout
+    assert docker("image", "inspect", "-f", "{{.Id}}", "someone-else:1", host=second_engine)
+
+
+def _tar(folder: Path, where: Path) -> Path:
+    import tarfile
+
+    path = where / "plain.tar"
+    with tarfile.open(path, "w") as archive:
+        archive.add(folder, arcname=".")
+    return path
+
+
+def test_no_registry_means_a_fast_failed_pull_then_bootstrap(
+    second_engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an engine with no Debian image and no registry, the root is bootstrapped."""
+    from lab.images import root
+
+    monkeypatch.setenv("DOCKER_HOST", second_engine)
+    monkeypatch.delenv("LAB_OFFLINE", raising=False)
+    notes: list[tuple[float, str]] = []
+    started = time.monotonic()
+    assert (
+        root.resolve(lambda note: notes.append((time.monotonic() - started, note)))
+        == root.BOOTSTRAPPED
+    )
+    said = [note for _, note in notes]
+    assert said[0] == f"pulling {root.OFFICIAL}"
+    assert "registry failed" in said[1] and "lab images bootstrap" in said[1]
+    assert notes[1][0] < 10, "the failed pull must not keep the learner waiting"
+    labels = docker(
+        "image", "inspect", "-f", "{{json .Config.Labels}}", root.BOOTSTRAPPED, host=second_engine
+    )
+    assert '"lab.image":"root"' in labels and '"lab.managed":"true"' in labels
+
+    again: list[str] = []
+    assert root.resolve(again.append) == root.BOOTSTRAPPED
+    assert again == [], "a root image already present is used without any pull"

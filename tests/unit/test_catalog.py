@@ -1,0 +1,60 @@
+"""Which images a build selects, and when a build context counts as changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.errors import UsageError
+from lab.images import catalog
+
+
+def make_context(folder: Path) -> Path:
+    (folder / "rootfs").mkdir(parents=True)
+    (folder / "Dockerfile").write_text("FROM scratch\n")
+    (folder / "rootfs" / "init").write_text("#!/bin/sh\n")
+    return folder
+
+
+def test_same_files_same_hash(tmp_path: Path) -> None:
+    first = make_context(tmp_path / "a")
+    second = make_context(tmp_path / "b")
+    assert catalog.context_hash(first, "sha256:1") == catalog.context_hash(second, "sha256:1")
+
+
+def test_changed_file_changes_hash(tmp_path: Path) -> None:
+    context = make_context(tmp_path / "a")
+    before = catalog.context_hash(context, "sha256:1")
+    (context / "rootfs" / "init").write_text("#!/bin/sh\necho changed\n")
+    assert catalog.context_hash(context, "sha256:1") != before
+
+
+def test_exec_bit_and_new_file_change_hash(tmp_path: Path) -> None:
+    context = make_context(tmp_path / "a")
+    before = catalog.context_hash(context, "sha256:1")
+    (context / "rootfs" / "init").chmod(0o755)
+    after_chmod = catalog.context_hash(context, "sha256:1")
+    (context / "rootfs" / "extra").write_text("")
+    assert len({before, after_chmod, catalog.context_hash(context, "sha256:1")}) == 3
+
+
+def test_rebuilt_parent_changes_hash(tmp_path: Path) -> None:
+    context = make_context(tmp_path / "a")
+    assert catalog.context_hash(context, "sha256:1") != catalog.context_hash(context, "sha256:2")
+
+
+def test_select_adds_parents_in_build_order() -> None:
+    assert [spec.name for spec in catalog.select(["repo"])] == ["base", "repo"]
+    assert [spec.name for spec in catalog.select(None)] == ["base", "server", "repo"]
+
+
+def test_select_unknown_lists_known() -> None:
+    with pytest.raises(UsageError, match="unknown image web") as raised:
+        catalog.select(["web"])
+    assert "base, server, repo" in raised.value.remedy
+
+
+def test_every_image_has_a_dockerfile() -> None:
+    for spec in catalog.SPECS:
+        assert (spec.context / "Dockerfile").is_file(), spec.name
