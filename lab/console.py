@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,6 +28,36 @@ def note(message: str) -> None:
 
 def success(message: str) -> None:
     out.print(f"✓ {message}", style="green", markup=False)
+
+
+def failure(message: str, reasons: Sequence[str]) -> None:
+    """A goal that does not hold, with each reason indented beneath it."""
+    out.print(f"✗ {message}", style="red", markup=False)
+    for reason in reasons:
+        out.print(f"    {reason}", markup=False, soft_wrap=True)
+
+
+def step(message: str) -> None:
+    out.print(message, style="bold cyan", markup=False)
+
+
+_SERVER_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
+_server_styles: dict[str, str] = {}
+
+
+def server_line(server: str, line: str) -> None:
+    """One line of a server's output, prefixed by its name in its own colour."""
+    style = _server_styles.setdefault(
+        server, _SERVER_COLOURS[len(_server_styles) % len(_SERVER_COLOURS)])
+    out.print(f"[{style}]{escape(server)}[/] | {escape(line)}", soft_wrap=True, highlight=False)
+
+
+def summary(results: Sequence[tuple[str, bool, str]]) -> None:
+    """One line: each server ok or failed."""
+    parts = [f"[{'green' if ok else 'red'}]{escape(text)}[/]" for _, ok, text in results]
+    failed = sum(1 for _, ok, _ in results if not ok)
+    verdict = "all ok" if not failed else f"{failed} failed"
+    out.print(f"{verdict}: " + "  ".join(parts), soft_wrap=True)
 
 
 def warn(message: str) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Annotated
 
 import typer
 
 from lab import __version__
-from lab.cli import doctor, images
+from lab.cli import dev, doctor, exercise, images, servers
 from lab.errors import LabError
 
 app = typer.Typer(
@@ -20,7 +21,20 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+app.command()(exercise.start)
+app.command()(exercise.stop)
+app.command()(exercise.status)
+app.command()(exercise.check)
+app.command()(exercise.hint)
+app.command()(exercise.solve)
+app.command()(exercise.reset)
+app.command("list")(exercise.list_exercises)
+app.command("next")(exercise.next_exercise)
+app.command()(servers.ssh)
+app.command(context_settings={"allow_interspersed_args": False})(servers.run)
+app.command()(servers.put)
 app.add_typer(images.app, name="images")
+app.add_typer(dev.app, name="dev")
 app.command("doctor")(doctor.doctor)
 
 
@@ -47,8 +61,16 @@ def options(
         os.environ["LAB_STUDENT"] = student
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *_: object,
+                  **__: object) -> None:
+    from lab import console
+
+    console.warn(str(message))
+
+
 def main() -> None:
     """Entry point: run the app; a LabError becomes one line on stderr and its exit code."""
+    warnings.showwarning = _show_warning  # e.g. a corrupt progress file set aside
     try:
         app()
     except LabError as failure:

@@ -54,7 +54,7 @@ def build(
 
 
 def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool = False,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, quiet_when_current: bool = False) -> None:
     """Shared by `lab images build` and by every command that needs the images first."""
     from lab import console
     from lab.images import builder
@@ -65,7 +65,8 @@ def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool
     for result in results:
         if result.outcome is builder.Outcome.BUILT:
             console.success(f"{result.ref} built ({result.image_id.removeprefix('sha256:')[:12]})")
-    if all(result.outcome is builder.Outcome.UP_TO_DATE for result in results):
+    current = all(result.outcome is builder.Outcome.UP_TO_DATE for result in results)
+    if current and not quiet_when_current:
         console.success(f"{len(results)} images up to date")
 
 

@@ -1,15 +1,19 @@
-"""Containers on the engine: create, inspect, list and remove, always with the lab's labels."""
+"""Containers, networks and volumes on the engine, always created with and selected by labels."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
 
-from docker.errors import NotFound
+from docker.errors import APIError, NotFound
 
 from lab.docker import labels
-from lab.docker.engine import client, engine_errors
+from lab.docker.engine import api, client, engine_errors
+
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -19,16 +23,178 @@ class PortBinding:
     host_port: int
 
 
-def _bindings(attrs: dict[str, object]) -> list[PortBinding]:
-    network = attrs.get("NetworkSettings") or {}
-    ports = network.get("Ports") or {} if isinstance(network, dict) else {}
-    found = []
-    for container_port, bound in ports.items():
-        for binding in bound or []:
-            found.append(
-                PortBinding(container_port, binding.get("HostIp", ""), int(binding["HostPort"]))
-            )
-    return found
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Everything the lab decides about one container before it exists."""
+
+    name: str
+    image: str
+    labels: dict[str, str]
+    network: str
+    aliases: tuple[str, ...] = ()
+    hostname: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    ports: tuple[int, ...] = ()  # container ports, published on 127.0.0.1, engine-chosen
+    volumes: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    command: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    name: str
+    image: str
+    image_id: str
+    labels: dict[str, str]
+    state: str  # created, running, exited, ...
+    status: str  # the engine's words, e.g. "Up 3 minutes"
+    created: datetime
+    ports: tuple[PortBinding, ...]
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def host_port(self, container_port: int) -> int | None:
+        wanted = f"{container_port}/tcp"
+        return next((b.host_port for b in self.ports if b.container_port == wanted), None)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def _summary(item: dict[str, Any]) -> ContainerInfo:
+    ports = tuple(
+        PortBinding(f"{port['PrivatePort']}/{port.get('Type', 'tcp')}", port.get("IP", ""),
+                    int(port["PublicPort"]))
+        for port in item.get("Ports") or []
+        if port.get("PublicPort")
+    )
+    return ContainerInfo(
+        id=item["Id"],
+        name=(item.get("Names") or ["/?"])[0].lstrip("/"),
+        image=item.get("Image", ""),
+        image_id=item.get("ImageID", ""),
+        labels=dict(item.get("Labels") or {}),
+        state=item.get("State", ""),
+        status=item.get("Status", ""),
+        created=datetime.fromtimestamp(item.get("Created", 0), tz=timezone.utc),
+        ports=ports,
+    )
+
+
+def find(**label_values: str) -> list[ContainerInfo]:
+    """Lab containers with these label values, running or not, sorted by name."""
+    with engine_errors():
+        found = api().containers(all=True, filters={"label": labels.selector(**label_values)})
+    return sorted((_summary(item) for item in found), key=lambda info: info.name)
+
+
+def create_and_start(spec: ContainerSpec) -> str:
+    """Create the container and start it; returns its id."""
+    low = api()
+    host_config = low.create_host_config(
+        port_bindings={port: (LOOPBACK, None) for port in spec.ports},
+        binds={volume: {"bind": path, "mode": "rw"} for volume, path in spec.volumes.items()},
+        init=False,  # the lab's images run tini themselves
+    )
+    networking = low.create_networking_config(
+        {spec.network: low.create_endpoint_config(aliases=list(spec.aliases))}
+    )
+    with engine_errors():
+        created = low.create_container(
+            spec.image,
+            command=spec.command,
+            name=spec.name,
+            hostname=spec.hostname,
+            labels=spec.labels,
+            environment=spec.environment,
+            ports=list(spec.ports),
+            host_config=host_config,
+            networking_config=networking,
+            detach=True,
+        )
+        low.start(created["Id"])
+    return str(created["Id"])
+
+
+def start(container_id: str) -> None:
+    with engine_errors():
+        api().start(container_id)
+
+
+def remove(container_id: str) -> None:
+    """Remove at once (SIGKILL): stand-in servers have nothing to flush."""
+    with engine_errors():
+        try:
+            api().remove_container(container_id, force=True, v=False)
+        except NotFound:
+            pass
+        except APIError as cause:
+            if "already in progress" not in str(cause):
+                raise
+
+
+def exec_run(container_id: str, command: str, user: str = "root") -> ExecResult:
+    """Run a shell command inside the container (a probe, not the learner's SSH)."""
+    low = api()
+    with engine_errors():
+        created = low.exec_create(container_id, ["sh", "-c", command], user=user,
+                                  stdout=True, stderr=True)
+        stdout, stderr = low.exec_start(created["Id"], demux=True)
+        exit_code = low.exec_inspect(created["Id"]).get("ExitCode")
+    return ExecResult(
+        exit_code=-1 if exit_code is None else int(exit_code),
+        stdout=(stdout or b"").decode(errors="replace"),
+        stderr=(stderr or b"").decode(errors="replace"),
+    )
+
+
+def inspect(container_id: str) -> dict[str, Any] | None:
+    with engine_errors():
+        try:
+            return dict(api().inspect_container(container_id))
+        except NotFound:
+            return None
+
+
+def ensure_network(name: str, network_labels: dict[str, str]) -> str:
+    """The named lab network, created if missing; returns its id."""
+    with engine_errors():
+        existing = api().networks(names=[name], filters={"label": labels.selector()})
+        exact = [net for net in existing if net.get("Name") == name]
+        if exact:
+            return str(exact[0]["Id"])
+        created = api().create_network(name, driver="bridge", labels=network_labels,
+                                       check_duplicate=True)
+    return str(created["Id"])
+
+
+def find_networks(**label_values: str) -> list[tuple[str, str]]:
+    """(id, name) of lab networks with these label values."""
+    with engine_errors():
+        found = api().networks(filters={"label": labels.selector(**label_values)})
+    return [(str(net["Id"]), str(net["Name"])) for net in found]
+
+
+def remove_network(network_id: str) -> None:
+    with engine_errors(), suppress(NotFound):
+        api().remove_network(network_id)
+
+
+def find_volumes(**label_values: str) -> list[str]:
+    with engine_errors():
+        found = api().volumes(filters={"label": labels.selector(**label_values)})
+    return [str(volume["Name"]) for volume in (found or {}).get("Volumes") or []]
+
+
+def remove_volume(name: str) -> None:
+    with engine_errors(), suppress(NotFound):
+        api().remove_volume(name, force=True)
 
 
 @contextmanager
@@ -43,12 +209,12 @@ def probe_container(image: str, container_port: int) -> Iterator[list[PortBindin
             ["sleep", "30"],
             detach=True,
             labels=labels.managed(role="doctor"),
-            ports={f"{container_port}/tcp": ("127.0.0.1", None)},
+            ports={f"{container_port}/tcp": (LOOPBACK, None)},
         )
     try:
-        with engine_errors():
-            container.reload()
-        yield _bindings(container.attrs)
+        yield [
+            binding for info in find(role="doctor") if info.id == container.id
+            for binding in info.ports
+        ]
     finally:
-        with engine_errors(), suppress(NotFound):
-            container.remove(force=True)
+        remove(container.id)

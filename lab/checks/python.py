@@ -1,0 +1,55 @@
+"""The `python` check: a custom function in a module beside exercise.yaml judges the servers."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from lab.checks.base import AllServersCheck, CheckResult
+from lab.checks.executor import Executor
+from lab.checks.specs import PythonSpec
+from lab.errors import UsageError
+
+
+def module_file(exercise_folder: Path, module: str) -> Path:
+    """'checks' -> FOLDER/checks.py; 'checks.motd' -> FOLDER/checks/motd.py."""
+    return exercise_folder.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def load_function(exercise_folder: Path, reference: str) -> Callable[..., Any]:
+    """Import 'module:function' from the exercise's folder, without touching sys.path."""
+    module_name, function_name = reference.split(":")
+    path = module_file(exercise_folder, module_name)
+    if not path.is_file():
+        raise UsageError(f"custom check {reference}: there is no {path}")
+    module = _import_file(path, f"lab_exercise_checks.{exercise_folder.name}.{module_name}")
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise UsageError(f"custom check {reference}: {path.name} has no function {function_name}")
+    return function
+
+
+def _import_file(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+class PythonCheck(AllServersCheck[PythonSpec]):
+    """Call `function(executor, servers)`; it returns (ok, reason) about the whole fleet."""
+
+    def check_all(self, executor: Executor, servers: Sequence[str]) -> list[CheckResult]:
+        function = load_function(self.context.exercise_folder, self.spec.function)
+        verdict = function(executor, list(servers))
+        if not (isinstance(verdict, tuple) and len(verdict) == 2):
+            raise TypeError(f"{self.spec.function} returned {verdict!r}, expected (ok, reason)")
+        ok, reason = verdict
+        return [CheckResult(self.goal, bool(ok), str(reason))]

@@ -1,0 +1,30 @@
+"""`lab dev ...`: tools for exercise authors and CI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Tools for exercise authors and CI.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Exercises to check; default all.")] = None,
+) -> None:
+    """Prove each exercise: it validates, starts unsolved, and its solution solves it."""
+    from lab import console
+    from lab.cli.exercise import _ensure_images
+    from lab.devcheck import check_all
+    from lab.settings import current
+
+    results = check_all(current(), names, _ensure_images, console.note)
+    for result in results:
+        if result.ok:
+            console.success(f"{result.exercise_id}: starts unsolved, solved by its solution")
+        else:
+            console.failure(result.exercise_id, result.problems)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)

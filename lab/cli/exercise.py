@@ -1,0 +1,201 @@
+"""Exercise commands: start, stop, status, reset, list, next, check, hint and solve."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from lab.lifecycle import Started
+
+ExerciseName = Annotated[str | None, typer.Argument(
+    help="Exercise id, number or slug, e.g. 01-first-fleet, 1 or first-fleet.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _ensure_images(names: list[str]) -> None:
+    from lab.cli.images import build_images
+
+    build_images(names, quiet_when_current=True)
+
+
+def start(name: ExerciseName = None) -> None:
+    """Start an exercise (default: the first unfinished one): servers, workspace, brief."""
+    from lab import console, lifecycle
+    from lab.settings import current
+
+    settings = current()
+    exercise = lifecycle.choose(settings, name)
+    console.note(f"starting {exercise.id} ...")
+    started = lifecycle.start(settings, exercise, _ensure_images, console.note)
+    _show_started(started)
+
+
+def _show_started(started: Started) -> None:
+    from lab import console, fleet
+
+    exercise = started.exercise
+    console.markdown(f"# {exercise.spec.title}\n\n{exercise.spec.summary}")
+    rows = []
+    for info in started.containers:
+        ports = ", ".join(f"{b.container_port.split('/')[0]}→{b.host_ip}:{b.host_port}"
+                          for b in info.ports)
+        rows.append([fleet.server_name(info), info.labels.get("lab.role", ""), info.image,
+                     ports or "-"])
+    console.table(["server", "role", "image", "ports"], rows)
+    console.info(f"Workspace: {started.workspace.path}")
+    console.info(f"Tutorial:  {exercise.folder / 'README.md'}")
+    console.success(f"{exercise.id} is running. Next: `lab ssh SERVER`, `lab run`, `lab check`.")
+
+
+def stop() -> None:
+    """Remove the running exercise's servers; your progress and workspace stay."""
+    from lab import console, lifecycle
+    from lab.settings import current
+
+    stopped = lifecycle.stop(current(), console.note)
+    if stopped is None:
+        console.info("No exercise is started; nothing to stop.")
+        return
+    exercise_id, count = stopped
+    console.success(f"stopped {exercise_id}: {count} containers removed")
+
+
+def status(as_json: JsonOption = False) -> None:
+    """The current exercise's servers: state, image, app version, ports, uptime."""
+    from lab import console
+    from lab.settings import current
+    from lab.status import fleet_status, human_uptime
+
+    exercise_id, rows = fleet_status(current())
+    if as_json:
+        document = {"exercise": exercise_id, "servers": [row.as_json() for row in rows]}
+        console.raw(json.dumps(document, indent=2) + "\n")
+        return
+    console.table(
+        ["server", "state", "image", "app", "ports", "uptime"],
+        [[r.name, r.state, r.image, r.app_version,
+          ", ".join(f"{k.split('/')[0]}→{v}" for k, v in r.ports.items()) or "-",
+          human_uptime(r.uptime_seconds)] for r in rows],
+        title=exercise_id,
+        styles=[None if r.state == "running" else "red" for r in rows],
+    )
+
+
+def reset(
+    name: ExerciseName = None,
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Remove every lab container, network and volume of this student.")] = False,
+    forget_progress: Annotated[bool, typer.Option(
+        "--progress", help="Also forget the progress (default: progress is kept).")] = False,
+) -> None:
+    """Put an exercise back to its start: servers recreated, workspace backed up and fresh."""
+    from lab import console, lifecycle
+    from lab.settings import current
+
+    settings = current()
+    if everything:
+        result = lifecycle.reset_all(settings, forget_progress=forget_progress,
+                                     report=console.note)
+        removed = ", ".join(f"{count} {kind}" for kind, count in result.removed.items())
+        console.success(f"removed every lab resource of {settings.student}: {removed}")
+    else:
+        exercise = lifecycle.current(settings) if name is None else lifecycle.choose(settings, name)
+        result = lifecycle.reset(settings, exercise, forget_progress=forget_progress,
+                                 ensure_images=_ensure_images, report=console.note)
+        if result.started:
+            _show_started(result.started)
+    if result.backup:
+        console.info(f"Your previous workspace is kept in {result.backup}")
+    if not forget_progress:
+        console.info("Your progress is kept (`lab list`).")
+
+
+def list_exercises() -> None:
+    """Every exercise, with done / current / pending and your overall progress."""
+    from lab import console, lifecycle
+    from lab.exercises.catalogue import Catalogue
+    from lab.settings import current
+
+    settings = current()
+    progress = lifecycle.load_progress(settings)
+    exercises = Catalogue.of(settings).exercises()
+    rows, styles = [], []
+    for exercise in exercises:
+        record = progress.of(exercise.id)
+        state = "done" if record.passed else "current" if progress.current == exercise.id \
+            else "pending"
+        marks = {"done": "✓", "current": "▶", "pending": " "}
+        rows.append([marks[state], exercise.id, exercise.spec.title, state])
+        styles.append({"done": "green", "current": "bold", "pending": None}[state])
+    console.table(["", "exercise", "title", "state"], rows, styles=styles)
+    done = sum(1 for row in rows if row[3] == "done")
+    console.info(f"{_bar(done, len(rows))} {done}/{len(rows)} done")
+
+
+def _bar(done: int, total: int, width: int = 30) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def next_exercise() -> None:
+    """Start the exercise after the current one (or the first unfinished one)."""
+    from lab import console, lifecycle
+    from lab.exercises.catalogue import Catalogue
+    from lab.settings import current
+
+    settings = current()
+    current_id = lifecycle.load_progress(settings).current
+    following = Catalogue.of(settings).following(current_id) if current_id else None
+    if current_id and following is None:
+        console.success("That was the last exercise. `lab list` shows where you stand.")
+        return
+    exercise = following or lifecycle.choose(settings, None)
+    console.note(f"starting {exercise.id} ...")
+    _show_started(lifecycle.start(settings, exercise, _ensure_images, console.note))
+
+
+def check(as_json: JsonOption = False) -> None:
+    """Run every check of the current exercise; exit 0 only when every goal holds."""
+    from lab import checking, console
+    from lab.settings import current
+
+    verdict = checking.check(current())
+    if as_json:
+        document = {
+            "exercise": verdict.exercise.id, "passed": verdict.passed,
+            "goals": [{"goal": g.goal, "ok": g.ok, "reasons": g.reasons} for g in verdict.goals],
+        }
+        console.raw(json.dumps(document, indent=2) + "\n")
+    else:
+        for goal in verdict.goals:
+            if goal.ok:
+                console.success(goal.goal)
+            else:
+                console.failure(goal.goal, goal.reasons)
+        held = sum(goal.ok for goal in verdict.goals)
+        console.info(f"{held}/{len(verdict.goals)} goals hold.")
+        if verdict.passed:
+            console.success(f"{verdict.exercise.id} passed! `lab next` starts the next exercise.")
+    if not verdict.passed:
+        raise typer.Exit(1)
+
+
+def hint() -> None:
+    """Show the next hint of the current exercise."""
+    from lab import checking, console
+    from lab.settings import current
+
+    exercise, number, text = checking.next_hint(current())
+    console.markdown(f"**Hint {number}/{len(exercise.spec.hints)}**\n\n{text}")
+
+
+def solve() -> None:
+    """Run the reference solution step by step, showing each command."""
+    from lab import checking, console
+    from lab.settings import current
+
+    count = checking.solve(current(), console.step)
+    console.success(f"ran {count} solution steps; `lab check` judges the result")

@@ -1,0 +1,299 @@
+"""An exercise's fleet on the engine: the containers it should have, brought to that state."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from lab.docker import labels
+from lab.errors import StateError, UsageError
+from lab.settings import Settings
+
+if TYPE_CHECKING:
+    from lab.checks.executor import ExecResult, HttpResult, ServerInfo
+    from lab.docker.containers import ContainerInfo, ContainerSpec
+    from lab.exercises.schema import Exercise
+    from lab.ssh import Target
+
+SSH_PORT = 22
+SERVER_ROLE = "server"
+REPO_ROLE = "repo"
+REPO_HOST = "repo"  # the name servers' apt sources use (images/server/.../lab.list)
+SSH_READY_TIMEOUT = 60.0
+PARALLEL = 16
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Resource names: lab-<student>-<exercise>[-<server>]."""
+
+    student: str
+    exercise_id: str
+
+    @property
+    def network(self) -> str:
+        return f"lab-{self.student}-{self.exercise_id}"
+
+    def container(self, server: str) -> str:
+        return f"{self.network}-{server}"
+
+    def labels(self, role: str, **extra: str) -> dict[str, str]:
+        return labels.managed(student=self.student, exercise=self.exercise_id, role=role, **extra)
+
+
+def image_ref(image: str) -> str:
+    """The reference an exercise's `image: server` (or `repo`) means, else the image as given."""
+    from lab.images import catalog
+
+    return catalog.BY_NAME[image].ref if image in catalog.BY_NAME else image
+
+
+def lab_images_needed(exercise: Exercise) -> list[str]:
+    """The lab's own images (by name) this exercise runs."""
+    from lab.images import catalog
+
+    wanted = {server.image for server in exercise.spec.planned_servers()}
+    if exercise.spec.repository:
+        wanted.add(REPO_ROLE)
+    return [name for name in catalog.BY_NAME if name in wanted]
+
+
+def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[ContainerSpec]:
+    """Every container the exercise should have: its repository first, then its servers."""
+    from lab.docker.containers import ContainerSpec
+
+    names = Names(settings.student, exercise.id)
+    specs = []
+    if exercise.spec.repository:
+        specs.append(ContainerSpec(
+            name=names.container(REPO_ROLE), image=image_ref(REPO_ROLE),
+            labels=names.labels(REPO_ROLE, server=REPO_ROLE), network=names.network,
+            aliases=(REPO_HOST,), hostname=REPO_HOST,
+        ))
+    for server in exercise.spec.planned_servers():
+        specs.append(ContainerSpec(
+            name=names.container(server.name), image=image_ref(server.image),
+            labels=names.labels(SERVER_ROLE, server=server.name), network=names.network,
+            aliases=(server.name,), hostname=server.name,
+            environment={"LAB_AUTHORIZED_KEY": public_key},
+            ports=tuple(dict.fromkeys((SSH_PORT, *server.ports))),
+        ))
+    return specs
+
+
+@dataclass(frozen=True)
+class Converged:
+    containers: list[ContainerInfo]
+    fresh: bool  # every container was created just now (nothing was kept)
+
+
+def converge(exercise: Exercise, settings: Settings, report: Report) -> Converged:
+    """Make the fleet exist and run, keeping what already does; then wait for SSH.
+
+    Safe to repeat and safe after an interruption: a container that exists is kept (a
+    stopped one is started), a missing one is created, one the exercise no longer has is
+    removed. Other exercises of the same student are stopped first.
+    """
+    from lab import ssh
+    from lab.docker import containers
+
+    names = Names(settings.student, exercise.id)
+    stop_others(settings, keep=exercise.id)
+    public_key = ssh.public_key(ssh.ensure_key(settings.private_key))
+    containers.ensure_network(names.network, names.labels("network"))
+    specs = desired(exercise, settings, public_key)
+    existing = {info.name: info for info in fleet_containers(settings, exercise.id)}
+    for extra in set(existing) - {spec.name for spec in specs}:
+        containers.remove(existing[extra].id)
+    _in_parallel([partial(_converge_one, spec, existing.get(spec.name), report)
+                  for spec in specs])
+    infos = fleet_containers(settings, exercise.id)
+    wait_for_ssh(infos)
+    kept = set(existing) & {spec.name for spec in specs}
+    return Converged(infos, fresh=not kept)
+
+
+def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Report) -> None:
+    from lab.docker import containers
+
+    if found is None:
+        containers.create_and_start(spec)
+        return
+    if found.running:
+        return
+    report(f"{spec.name} was {found.state}; starting it again")
+    try:
+        containers.start(found.id)
+    except StateError:
+        containers.remove(found.id)
+        containers.create_and_start(spec)
+
+
+def _in_parallel(jobs: Sequence[Callable[[], object]]) -> None:
+    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="fleet") as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
+
+
+def fleet_containers(settings: Settings, exercise_id: str) -> list[ContainerInfo]:
+    from lab.docker import containers
+
+    return containers.find(student=settings.student, exercise=exercise_id)
+
+
+def servers(settings: Settings, exercise_id: str) -> list[ContainerInfo]:
+    """The exercise's server containers (not its repository), in name order."""
+    return [info for info in fleet_containers(settings, exercise_id)
+            if info.labels.get(labels.ROLE) == SERVER_ROLE]
+
+
+def server_name(info: ContainerInfo) -> str:
+    return info.labels.get(labels.SERVER, info.name)
+
+
+def targets(infos: Sequence[ContainerInfo]) -> list[Target]:
+    """SSH targets of running servers: 127.0.0.1 and the port published for 22."""
+    from lab.ssh import Target
+
+    found = []
+    for info in infos:
+        if info.labels.get(labels.ROLE) != SERVER_ROLE:
+            continue
+        port = info.host_port(SSH_PORT)
+        if not info.running or port is None:
+            raise StateError(f"server {server_name(info)} is {info.state}",
+                             "Run `lab start` to bring it back, or `lab reset`.")
+        found.append(Target.local(server_name(info), port))
+    return found
+
+
+def wait_for_ssh(infos: Sequence[ContainerInfo]) -> None:
+    from lab import ssh
+
+    chosen = targets(infos)
+    if chosen:
+        ssh.wait_until_ready(chosen, SSH_READY_TIMEOUT)
+
+
+def pick(infos: Sequence[ContainerInfo], wanted: Sequence[str] | None) -> list[ContainerInfo]:
+    """The servers named in `wanted` (all when None), refusing unknown names."""
+    by_name = {server_name(info): info for info in infos
+               if info.labels.get(labels.ROLE) == SERVER_ROLE}
+    if not wanted:
+        return list(by_name.values())
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown:
+        raise UsageError(f"unknown server {unknown[0]!r}",
+                         f"This exercise's servers are {', '.join(by_name) or 'not running'}.")
+    return [by_name[name] for name in wanted]
+
+
+def stop(settings: Settings, exercise_id: str) -> int:
+    """Remove the exercise's containers and network; returns how many containers went."""
+    from lab.docker import containers
+
+    infos = fleet_containers(settings, exercise_id)
+    _in_parallel([partial(containers.remove, info.id) for info in infos])
+    for network_id, _ in containers.find_networks(student=settings.student,
+                                                  exercise=exercise_id):
+        containers.remove_network(network_id)
+    return len(infos)
+
+
+def stop_others(settings: Settings, keep: str) -> list[str]:
+    """Stop every other exercise of this student; returns the exercises stopped."""
+    from lab.docker import containers
+
+    others = {info.labels.get(labels.EXERCISE, "") for info in
+              containers.find(student=settings.student)} - {keep, ""}
+    others |= {name.removeprefix(f"lab-{settings.student}-") for _, name in
+               containers.find_networks(student=settings.student)} - {keep}
+    for exercise_id in sorted(others):
+        stop(settings, exercise_id)
+    return sorted(others)
+
+
+def remove_everything(student: str | None) -> dict[str, int]:
+    """Every lab container, network and volume (of one student, or of all): by label only."""
+    from lab.docker import containers
+
+    selector = {"student": student} if student else {}
+    infos = containers.find(**selector)
+    _in_parallel([partial(containers.remove, info.id) for info in infos])
+    networks = containers.find_networks(**selector)
+    for network_id, _ in networks:
+        containers.remove_network(network_id)
+    volumes = containers.find_volumes(**selector)
+    for volume in volumes:
+        containers.remove_volume(volume)
+    return {"containers": len(infos), "networks": len(networks), "volumes": len(volumes)}
+
+
+def parse_engine_time(text: str) -> datetime | None:
+    """The engine's RFC 3339 times carry nanoseconds, which Python 3.10 cannot parse."""
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    if not match:
+        return None
+    fraction = (match.group(2) or ".0")[:7]
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    return datetime.fromisoformat(f"{match.group(1)}{fraction}{zone}")
+
+
+class FleetExecutor:
+    """How checks look at a running fleet: docker exec for probes, HTTP via published ports."""
+
+    def __init__(self, infos: Sequence[ContainerInfo]) -> None:
+        self.by_name = {server_name(info): info for info in infos}
+
+    def _container(self, server: str) -> ContainerInfo:
+        info = self.by_name.get(server)
+        if info is None:
+            raise StateError(f"server {server} does not exist", "Run `lab start`.")
+        return info
+
+    def run(self, server: str, command: str) -> ExecResult:
+        from lab.checks.executor import ExecResult
+        from lab.docker import containers
+
+        info = self._container(server)
+        if not info.running:
+            raise StateError(f"{server} is {info.state}", "Run `lab start` to bring it back.")
+        result = containers.exec_run(info.id, command)
+        return ExecResult(result.exit_code, result.stdout, result.stderr)
+
+    def http_get(self, server: str, container_port: int, path: str) -> HttpResult:
+        from lab.checks.executor import HttpResult
+
+        port = self._container(server).host_port(container_port)
+        if port is None:
+            raise ConnectionRefusedError(f"port {container_port} of {server} is not published")
+        url = f"http://127.0.0.1:{port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return HttpResult(answer.status, answer.read().decode(errors="replace"))
+        except urllib.error.HTTPError as answer:
+            return HttpResult(answer.code, answer.read().decode(errors="replace"))
+
+    def info(self, server: str) -> ServerInfo:
+        from lab.checks.executor import ServerInfo
+        from lab.docker import containers, images
+
+        container = self._container(server)
+        image = images.inspect(container.image_id)
+        details = containers.inspect(container.id) or {}
+        created = parse_engine_time(str(details.get("Created", ""))) or container.created
+        return ServerInfo(
+            name=server, container_id=container.id, image_id=container.image_id,
+            created=created, running=container.running,
+            image_tags=image.tags if image else (),
+            image_labels=image.labels if image else {},
+        )

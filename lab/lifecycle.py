@@ -1,0 +1,153 @@
+"""Starting, stopping and resetting exercises: fleet, workspace and progress, under one lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lab.errors import StateError
+from lab.settings import Settings
+
+if TYPE_CHECKING:
+    from lab.docker.containers import ContainerInfo
+    from lab.exercises.schema import Exercise
+    from lab.exercises.workspace import PreparedWorkspace
+    from lab.progress import Progress
+
+Report = Callable[[str], None]
+EnsureImages = Callable[[list[str]], None]
+
+
+@dataclass(frozen=True)
+class Started:
+    exercise: Exercise
+    containers: list[ContainerInfo]
+    workspace: PreparedWorkspace
+
+
+@dataclass(frozen=True)
+class Reset:
+    exercise: Exercise | None
+    backup: Path | None
+    removed: dict[str, int]
+    started: Started | None
+
+
+def load_progress(settings: Settings) -> Progress:
+    from lab.progress import ProgressStore
+
+    return ProgressStore.of(settings).load()
+
+
+def choose(settings: Settings, name: str | None) -> Exercise:
+    """The exercise `name` means; without a name, the first one not yet passed."""
+    from lab.exercises.catalogue import Catalogue
+
+    exercises = Catalogue.of(settings)
+    if name:
+        return exercises.find(name)
+    chosen = exercises.first_unfinished(load_progress(settings))
+    if chosen is None:
+        raise StateError("you have passed every exercise",
+                         "Pick one to do again: `lab list`, then `lab start NAME`.")
+    return chosen
+
+
+def current(settings: Settings) -> Exercise:
+    """The exercise the learner is on; StateError when none was started."""
+    from lab.exercises.catalogue import Catalogue
+
+    exercise_id = load_progress(settings).current
+    if exercise_id is None:
+        raise StateError("no exercise is started", "Run `lab start` first.")
+    return Catalogue.of(settings).load(exercise_id)
+
+
+def running(settings: Settings) -> tuple[Exercise, list[ContainerInfo]]:
+    """The current exercise and its containers; StateError when its fleet is gone."""
+    from lab import fleet
+
+    exercise = current(settings)
+    infos = fleet.fleet_containers(settings, exercise.id)
+    if not infos:
+        raise StateError(f"the servers of {exercise.id} are not running",
+                         f"Run `lab start {exercise.id}`.")
+    return exercise, infos
+
+
+def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
+          report: Report) -> Started:
+    """Bring the exercise's fleet up (converging what exists), prepare the workspace."""
+    from lab import fleet
+    from lab.exercises import workspace
+    from lab.locking import state_lock
+    from lab.progress import ProgressStore
+
+    with state_lock(settings, report):
+        ensure_images(fleet.lab_images_needed(exercise))
+        converged = fleet.converge(exercise, settings, report)
+        prepared = workspace.prepare(exercise, settings)
+        ProgressStore.of(settings).update(
+            lambda progress: progress.started(exercise.id, fresh_servers=converged.fresh))
+    return Started(exercise, converged.containers, prepared)
+
+
+def stop(settings: Settings, report: Report) -> tuple[str, int] | None:
+    """Remove the current exercise's servers; progress and workspace stay."""
+    from lab import fleet
+    from lab.locking import state_lock
+
+    exercise_id = load_progress(settings).current
+    if exercise_id is None:
+        return None
+    with state_lock(settings, report):
+        return exercise_id, fleet.stop(settings, exercise_id)
+
+
+def reset(settings: Settings, exercise: Exercise, *, forget_progress: bool,
+          ensure_images: EnsureImages, report: Report) -> Reset:
+    """The exercise as it was at its first start: servers recreated, workspace fresh.
+
+    The learner's workspace is moved to a dated backup, never deleted.
+    """
+    from lab import fleet
+    from lab.exercises import workspace
+    from lab.locking import state_lock
+    from lab.progress import ProgressStore
+
+    with state_lock(settings, report):
+        removed = fleet.stop(settings, exercise.id)
+        backup = workspace.backup(exercise, settings)
+        if forget_progress:
+            ProgressStore.of(settings).update(lambda progress: _forget(progress, exercise.id))
+    started = start(settings, exercise, ensure_images, report)
+    return Reset(exercise, backup, {"containers": removed}, started)
+
+
+def reset_all(settings: Settings, *, forget_progress: bool, report: Report) -> Reset:
+    """Remove every lab container, network and volume of this student; back up workspaces."""
+    from lab import fleet
+    from lab.exercises import workspace
+    from lab.exercises.catalogue import Catalogue
+    from lab.locking import state_lock
+    from lab.progress import Progress, ProgressStore
+
+    with state_lock(settings, report):
+        removed = fleet.remove_everything(settings.student)
+        backups = [workspace.backup(exercise, settings)
+                   for exercise in Catalogue.of(settings).exercises()]
+        store = ProgressStore.of(settings)
+        if forget_progress:
+            store.save(Progress())
+        else:
+            store.update(lambda progress: progress.model_copy(update={"current": None}))
+    kept = [path for path in backups if path is not None]
+    return Reset(None, kept[0] if len(kept) == 1 else (settings.backups_dir if kept else None),
+                 removed, None)
+
+
+def _forget(progress: Progress, exercise_id: str) -> Progress:
+    remaining = {key: value for key, value in progress.exercises.items() if key != exercise_id}
+    return progress.model_copy(update={"exercises": remaining})

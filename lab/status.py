@@ -1,0 +1,75 @@
+"""What each server of the current exercise is: state, image, app version, ports, uptime."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from lab.docker import labels
+from lab.settings import Settings
+
+if TYPE_CHECKING:
+    from lab.docker.containers import ContainerInfo
+
+APP_PACKAGE = "webapp"
+VERSION_PROBE = f"dpkg-query -W -f='${{Version}}' {APP_PACKAGE} 2>/dev/null || true"
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    name: str
+    role: str
+    state: str
+    image: str
+    app_version: str
+    ports: dict[str, str]  # "22/tcp" -> "127.0.0.1:49153"
+    uptime_seconds: int | None
+    container: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fleet_status(settings: Settings) -> tuple[str, list[ServerStatus]]:
+    """The current exercise's id and one row per container, servers first."""
+    from lab import fleet, lifecycle
+
+    exercise, infos = lifecycle.running(settings)
+    with ThreadPoolExecutor(max_workers=fleet.PARALLEL) as pool:
+        rows = list(pool.map(_describe, infos))
+    rows.sort(key=lambda row: (row.role != fleet.SERVER_ROLE, row.name))
+    return exercise.id, rows
+
+
+def _describe(info: ContainerInfo) -> ServerStatus:
+    from lab import fleet
+    from lab.docker import containers
+
+    role = info.labels.get(labels.ROLE, "?")
+    version = "-"
+    if info.running and role == fleet.SERVER_ROLE:
+        version = containers.exec_run(info.id, VERSION_PROBE).stdout.strip() or "none"
+    uptime = None
+    details = containers.inspect(info.id) if info.running else None
+    if details:
+        started = fleet.parse_engine_time(str(details.get("State", {}).get("StartedAt", "")))
+        if started:
+            uptime = int((datetime.now(timezone.utc) - started).total_seconds())
+    return ServerStatus(
+        name=fleet.server_name(info), role=role, state=info.state, image=info.image,
+        app_version=version,
+        ports={b.container_port: f"{b.host_ip}:{b.host_port}" for b in info.ports},
+        uptime_seconds=uptime, container=info.name,
+    )
+
+
+def human_uptime(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minute:02d}m"
+    return f"{minute}m{second:02d}s" if minute else f"{second}s"

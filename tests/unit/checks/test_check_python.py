@@ -1,0 +1,47 @@
+"""The python check: a function beside exercise.yaml, given the executor and server names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.errors import UsageError
+from tests.unit.checks.fakes import FakeExecutor, make_check, verdicts
+
+CUSTOM = """
+def motd_mentions_every_server(executor, servers):
+    motd = executor.run(servers[0], "cat /etc/motd").stdout
+    missing = [name for name in servers if name not in motd]
+    return (not missing, f"/etc/motd does not mention {', '.join(missing)}" if missing else "ok")
+
+def broken(executor, servers):
+    return "yes"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "checks.py").write_text(CUSTOM)
+    return tmp_path
+
+
+def test_the_function_sees_the_servers_and_its_verdict_is_reported(folder: Path) -> None:
+    check = make_check({"kind": "python", "function": "checks:motd_mentions_every_server"}, folder)
+    fake = FakeExecutor().when("cat /etc/motd", stdout="web1 and web2")
+    [result] = verdicts(check, fake, ["web1", "web2", "web3"])
+    assert not result.ok
+    assert result.server is None
+    assert result.reason == "/etc/motd does not mention web3"
+
+
+def test_a_function_returning_something_else_is_an_error_naming_it(folder: Path) -> None:
+    check = make_check({"kind": "python", "function": "checks:broken"}, folder)
+    with pytest.raises(TypeError, match=r"checks:broken returned 'yes', expected \(ok, reason\)"):
+        verdicts(check, FakeExecutor())
+
+
+def test_a_missing_function_is_a_usage_error(folder: Path) -> None:
+    check = make_check({"kind": "python", "function": "checks:nope"}, folder)
+    with pytest.raises(UsageError, match=r"checks\.py has no function nope"):
+        verdicts(check, FakeExecutor())
