@@ -46,7 +46,8 @@ def check(settings: Settings, record: bool = True) -> Verdict:
 
     exercise, infos = lifecycle.running(settings)
     marks = lifecycle.load_progress(settings).of(exercise.id).marks
-    results = run_checks(exercise, fleet.FleetExecutor(infos), marks=marks)
+    with fleet.FleetExecutor(infos) as executor:
+        results = run_checks(exercise, executor, marks=marks)
     goals = fold(results)
     passed = bool(goals) and all(goal.ok for goal in goals)
     first = False

@@ -252,7 +252,16 @@ class FleetExecutor:
     """How checks look at a running fleet: docker exec for probes, HTTP via published ports."""
 
     def __init__(self, infos: Sequence[ContainerInfo]) -> None:
+        from lab.docker.probes import Prober
+
         self.by_name = {server_name(info): info for info in infos}
+        self.prober = Prober()
+
+    def __enter__(self) -> FleetExecutor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.prober.close()
 
     def _container(self, server: str) -> ContainerInfo:
         info = self.by_name.get(server)
@@ -262,12 +271,11 @@ class FleetExecutor:
 
     def run(self, server: str, command: str) -> ExecResult:
         from lab.checks.executor import ExecResult
-        from lab.docker import containers
 
         info = self._container(server)
         if not info.running:
             raise StateError(f"{server} is {info.state}", "Run `lab start` to bring it back.")
-        result = containers.exec_run(info.id, command)
+        result = self.prober.run(info.id, command)
         return ExecResult(result.exit_code, result.stdout, result.stderr)
 
     def http_get(self, server: str, container_port: int, path: str) -> HttpResult:

@@ -405,6 +405,12 @@ def _try_login(target: Target, pkey: paramiko.PKey, timeout: float) -> None:
 # --- commands ---------------------------------------------------------------------------
 
 
+def _as_terminal_shows(line: str) -> str:
+    """A carriage return redraws the line (progress counters): keep only the last drawing."""
+    drawings = [part for part in line.split("\r") if part]
+    return drawings[-1] if drawings else ""
+
+
 class LineWriter:
     """A file-like sink for invoke's out_stream/err_stream that calls `on_output` per whole line.
 
@@ -422,7 +428,7 @@ class LineWriter:
         with self._lock:
             *lines, self._pending = (self._pending + text).split("\n")
             for line in lines:
-                self._on_output(self.server, line.removesuffix("\r"))
+                self._on_output(self.server, _as_terminal_shows(line))
         return len(text)
 
     def flush(self) -> None:
@@ -431,7 +437,7 @@ class LineWriter:
     def finish(self) -> None:
         with self._lock:
             if self._pending:
-                self._on_output(self.server, self._pending.removesuffix("\r"))
+                self._on_output(self.server, _as_terminal_shows(self._pending))
                 self._pending = ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -53,9 +54,15 @@ def run(
     from lab import ssh as remote
 
     targets = _targets(everything, servers)
-    # Joined with spaces, as ssh does: quote a pipeline to run it remotely as a whole.
-    results = remote.run(targets, " ".join(command), on_output=console.server_line)
+    results = remote.run(targets, command_line(command), on_output=console.server_line)
     _summarise(results)
+
+
+def command_line(words: list[str]) -> str:
+    """One argument is a shell command line as typed (pipes, `&&`); several are quoted
+    word by word, so `sh -c 'echo "hi" >> f'` reaches the server as the learner wrote it
+    (unlike ssh, which joins its arguments with spaces and loses the quoting)."""
+    return words[0] if len(words) == 1 else shlex.join(words)
 
 
 def put(
