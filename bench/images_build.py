@@ -51,8 +51,8 @@ def main() -> None:
         prefix = f"lab-bench-{os.getpid()}"
         env = {"LAB_IMAGE_PREFIX": prefix}
         try:
-            timed(lab + ["base"], env)
-            cold = timed(lab + ["server", "--force", "--no-cache"], env)
+            timed([*lab, "base"], env)
+            cold = timed([*lab, "server", "--force", "--no-cache"], env)
             print(f"cold build of the server image (no layer cache): {cold:6.1f} s")
         finally:
             for spec in catalog.SPECS:

@@ -66,6 +66,5 @@ def test_probing_leaves_no_trace_in_docker_diff(container: str) -> None:
 def test_a_stopped_container_falls_back_to_a_clear_error(container: str) -> None:
     from lab.errors import LabError
 
-    with Prober() as prober:
-        with pytest.raises(LabError):
-            prober.run("0" * 64, "true")
+    with Prober() as prober, pytest.raises(LabError):
+        prober.run("0" * 64, "true")
