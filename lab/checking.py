@@ -91,7 +91,7 @@ def solve(settings: Settings, show: Callable[[str], None]) -> int:
     """
     from lab import lifecycle
 
-    exercise = lifecycle.current(settings)
+    exercise, _ = lifecycle.running(settings)  # one clear error before any step runs
     steps = exercise.spec.solution_commands()
     if not steps:
         raise StateError(f"{exercise.id} has no reference solution")

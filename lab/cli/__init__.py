@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from lab import __version__
 from lab.cli import dev, doctor, exercise, images, servers
-from lab.errors import LabError
+from lab.errors import ExitCode, LabError
 
 app = typer.Typer(
     name="lab",
@@ -69,12 +69,44 @@ def _show_warning(message: Warning | str, category: type[Warning], *_: object,
 
 
 def main() -> None:
-    """Entry point: run the app; a LabError becomes one line on stderr and its exit code."""
+    """Entry point: every failure is one line on stderr and an exit code, never a traceback.
+
+    Click's own usage errors (a missing argument, an unknown option) would print a usage
+    block and exit 2, the code the lab keeps for "engine unreachable": they become exit 3.
+    """
     warnings.showwarning = _show_warning  # e.g. a corrupt progress file set aside
     try:
-        app()
+        outcome = app(standalone_mode=False)
     except LabError as failure:
-        from lab import console
+        _fail(failure.line(), int(failure.exit_code))
+    except typer.Abort:
+        _fail("interrupted; run the same command again to finish what it started", 130)
+    except Exception as failure:
+        _click_failure(failure)
+    sys.exit(outcome if isinstance(outcome, int) else 0)
 
-        console.error(failure.line())
-        sys.exit(int(failure.exit_code))
+
+def _click_failure(failure: Exception) -> NoReturn:
+    """Click's exceptions, matched by name: Typer has vendored Click since 0.20-something,
+    so the classes live in `click` or in `typer._click` depending on the version."""
+    kinds = {cls.__name__ for cls in type(failure).__mro__}
+    if "NoArgsIsHelpError" in kinds:
+        context = getattr(failure, "ctx", None)
+        typer.echo(context.get_help() if context else str(failure))
+        sys.exit(0)
+    if "UsageError" in kinds:
+        context = getattr(failure, "ctx", None)
+        command = context.command_path if context else "lab"
+        message = " ".join(failure.format_message().split())  # type: ignore[attr-defined]
+        _fail(f"{message} (see `{command} --help`)", int(ExitCode.USAGE))
+    if "ClickException" in kinds:
+        message = " ".join(failure.format_message().split())  # type: ignore[attr-defined]
+        _fail(message, int(ExitCode.USAGE))
+    raise failure
+
+
+def _fail(line: str, code: int) -> NoReturn:
+    from lab import console
+
+    console.error(line)
+    sys.exit(code)

@@ -60,7 +60,10 @@ def stop() -> None:
         console.info("No exercise is started; nothing to stop.")
         return
     exercise_id, count = stopped
-    console.success(f"stopped {exercise_id}: {count} containers removed")
+    if count == 0:
+        console.info(f"{exercise_id} is not running; nothing to stop.")
+        return
+    console.success(f"stopped {exercise_id}: {_count(count, 'container')} removed")
 
 
 def status(as_json: JsonOption = False) -> None:
@@ -99,7 +102,8 @@ def reset(
     if everything:
         result = lifecycle.reset_all(settings, forget_progress=forget_progress,
                                      report=console.note)
-        removed = ", ".join(f"{count} {kind}" for kind, count in result.removed.items())
+        removed = ", ".join(
+            _count(count, kind.rstrip("s")) for kind, count in result.removed.items())
         console.success(f"removed every lab resource of {settings.student}: {removed}")
     else:
         exercise = lifecycle.current(settings) if name is None else lifecycle.choose(settings, name)
@@ -111,6 +115,10 @@ def reset(
         console.info(f"Your previous workspace is kept in {result.backup}")
     if not forget_progress:
         console.info("Your progress is kept (`lab list`).")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def list_exercises() -> None:

@@ -57,8 +57,9 @@ def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool
                  verbose: bool = False, quiet_when_current: bool = False) -> None:
     """Shared by `lab images build` and by every command that needs the images first."""
     from lab import console
-    from lab.images import builder
+    from lab.images import builder, catalog
 
+    catalog.select(names)  # an unknown name fails here, before any progress display
     with console.tasks() as tasks:
         results = builder.ensure(names, force=force, no_cache=no_cache,
                                  listener=_Shown(tasks, verbose))

@@ -58,3 +58,17 @@ def test_loading_something_that_is_not_a_bundle(tmp_path: Path) -> None:
     result = run_lab("images", "load", str(junk))
     line = assert_one_line_error(result, exit_code=3)
     assert "is not a lab image bundle" in line
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["run", "--all"], "Missing argument 'command'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+        (["start", "--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_exit_3(arguments: list[str], expected: str) -> None:
+    """Click's usage errors must not use exit 2, which means "engine unreachable"."""
+    line = assert_one_line_error(run_lab(*arguments), exit_code=3)
+    assert expected in line and "--help" in line
