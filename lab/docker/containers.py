@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from docker.errors import APIError, NotFound
-
 from lab.docker import labels
 from lab.docker.engine import api, client, engine_errors
+from lab.docker.sdk import APIError, NotFound
 
 LOOPBACK = "127.0.0.1"
 

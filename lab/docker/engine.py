@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import docker
 import requests
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
+from lab.docker.sdk import APIError, DockerException, ImageNotFound, NotFound, docker
 from lab.errors import BuildError, EngineError, LabError
 
 # Enough pooled connections for a class-wide fan-out without "connection pool is full".
@@ -85,12 +84,12 @@ def engine_errors() -> Iterator[None]:
 
 
 @cache
-def _client_for(address: str, timeout: int) -> docker.DockerClient:
+def _client_for(address: str, timeout: int) -> Any:
     with engine_errors():
         return docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
 
 
-def client(timeout: int = DEFAULT_TIMEOUT) -> docker.DockerClient:
+def client(timeout: int = DEFAULT_TIMEOUT) -> Any:
     """A client for the engine DOCKER_HOST names, shared per address (thread-safe)."""
     return _client_for(os.environ.get("DOCKER_HOST", ""), timeout)
 

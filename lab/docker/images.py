@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import requests
-from docker.errors import APIError, ImageNotFound
 
 from lab.docker import labels
 from lab.docker.engine import api, client, engine_errors
+from lab.docker.sdk import APIError, ImageNotFound
 from lab.errors import BuildError
 
 STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")

@@ -13,10 +13,9 @@ import socket
 import threading
 from typing import Any
 
-from docker.utils.socket import next_frame_header, read_exactly
-
 from lab.docker.containers import ExecResult, exec_run
 from lab.docker.engine import api, engine_errors
+from lab.docker.sdk import next_frame_header, read_exactly
 
 STDOUT = 1
 MARK = b"@@LAB-PROBE "

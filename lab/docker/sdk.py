@@ -1,0 +1,45 @@
+"""The one module that imports docker-py; the others take what they need from here.
+
+docker-py imports paramiko (about 100 ms) only to offer ssh:// engines, and every `lab`
+command would pay for it. Unless DOCKER_HOST is an ssh:// URL, paramiko is hidden while
+docker-py loads (its SSH import is optional and guarded) and put back right after, so
+Fabric still finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from types import ModuleType
+
+
+def _import_docker() -> ModuleType:
+    if os.environ.get("DOCKER_HOST", "").startswith("ssh://") or "paramiko" in sys.modules:
+        return importlib.import_module("docker")
+    sys.modules["paramiko"] = None  # type: ignore[assignment]  # `import paramiko` now fails
+    try:
+        return importlib.import_module("docker")
+    finally:
+        del sys.modules["paramiko"]
+
+
+docker = _import_docker()
+
+from docker.errors import (  # noqa: E402 - only after the import above
+    APIError,
+    DockerException,
+    ImageNotFound,
+    NotFound,
+)
+from docker.utils.socket import next_frame_header, read_exactly  # noqa: E402
+
+__all__ = [
+    "APIError",
+    "DockerException",
+    "ImageNotFound",
+    "NotFound",
+    "docker",
+    "next_frame_header",
+    "read_exactly",
+]
