@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -61,7 +60,7 @@ def summary(results: Sequence[tuple[str, bool, str]]) -> None:
 
 
 def warn(message: str) -> None:
-    err.print(f"warning: {message}", style="yellow", markup=False)
+    err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
 
 
 def error(message: str) -> None:
@@ -75,6 +74,8 @@ def raw(text: str) -> None:
 
 
 def markdown(text: str) -> None:
+    from rich.markdown import Markdown  # markdown-it costs 20 ms; most commands never need it
+
     out.print(Markdown(text))
 
 
