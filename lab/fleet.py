@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import urllib.error
 import urllib.request
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from lab.ssh import Target
 
 SSH_PORT = 22
+KEY_LABEL = "lab.key"
 SERVER_ROLE = "server"
 REPO_ROLE = "repo"
 REPO_HOST = "repo"  # the name servers' apt sources use (images/server/.../lab.list)
@@ -79,10 +81,12 @@ def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[Con
             labels=names.labels(REPO_ROLE, server=REPO_ROLE), network=names.network,
             aliases=(REPO_HOST,), hostname=REPO_HOST,
         ))
+    key_label = key_fingerprint(public_key)
     for server in exercise.spec.planned_servers():
         specs.append(ContainerSpec(
             name=names.container(server.name), image=image_ref(server.image),
-            labels=names.labels(SERVER_ROLE, server=server.name), network=names.network,
+            labels=names.labels(SERVER_ROLE, server=server.name, key=key_label),
+            network=names.network,
             aliases=(server.name,), hostname=server.name,
             environment={"LAB_AUTHORIZED_KEY": public_key},
             ports=tuple(dict.fromkeys((SSH_PORT, *server.ports))),
@@ -94,6 +98,11 @@ def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[Con
 class Converged:
     containers: list[ContainerInfo]
     fresh: bool  # every container was created just now (nothing was kept)
+
+
+def key_fingerprint(public_key: str) -> str:
+    """A short fingerprint of the key a server was given, kept as its `lab.key` label."""
+    return hashlib.sha256(public_key.split()[1].encode()).hexdigest()[:16]
 
 
 def converge(exercise: Exercise, settings: Settings, report: Report) -> Converged:
@@ -126,6 +135,13 @@ def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Repo
     from lab.docker import containers
 
     if found is None:
+        containers.create_and_start(spec)
+        return
+    if found.labels.get(KEY_LABEL) != spec.labels.get(KEY_LABEL):
+        # Made for another lab home's key (a new LAB_HOME, a deleted data folder): the
+        # lab could never log in to it, so it is replaced rather than kept.
+        report(f"{spec.name} was made with another SSH key; recreating it")
+        containers.remove(found.id)
         containers.create_and_start(spec)
         return
     if found.running:

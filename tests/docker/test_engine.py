@@ -356,3 +356,17 @@ def test_dev_check_proves_every_exercise() -> None:
         assert networks_of("dev-check") == []
     finally:
         remove_student("dev-check")
+
+
+def test_servers_made_with_another_key_are_recreated(student: str, tmp_path: Path) -> None:
+    """A new lab home (a new key) on the same engine: the old servers cannot be logged in
+    to, so `lab start` replaces them instead of waiting for a login that never comes."""
+    first = {"LAB_STUDENT": student, "LAB_HOME": str(tmp_path / "first-home")}
+    second = {"LAB_STUDENT": student, "LAB_HOME": str(tmp_path / "second-home")}
+    ok("start", "01", env=first)
+    before = set(containers_of(student))
+    started = ok("start", "01", env=second)
+    assert "made with another SSH key; recreating it" in started.stderr
+    servers_after = set(containers_of(student))
+    assert len(before - servers_after) == 3, "the three servers are new; the repo is kept"
+    ok("run", "--all", "--", "true", env=second)
