@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -370,3 +371,26 @@ def test_servers_made_with_another_key_are_recreated(student: str, tmp_path: Pat
     servers_after = set(containers_of(student))
     assert len(before - servers_after) == 3, "the three servers are new; the repo is kept"
     ok("run", "--all", "--", "true", env=second)
+
+
+def test_starting_another_exercise_stops_the_current_one(student: str, tmp_path: Path) -> None:
+    exercises = tmp_path / "exercises"
+    first = exercises / "01-first-fleet"
+    shutil.copytree(Path(__file__).parents[2] / "exercises" / "01-first-fleet", first)
+    second = exercises / "02-second-fleet"
+    shutil.copytree(first, second)
+    yaml = second / "exercise.yaml"
+    yaml.write_text(yaml.read_text().replace("id: 01-first-fleet", "id: 02-second-fleet"))
+    env = {"LAB_STUDENT": student, "LAB_EXERCISES": str(exercises)}
+
+    ok("start", "01", env=env)
+    solve(env)
+    ok("check", env=env)
+    ok("start", "02", env=env)
+    names = docker("ps", "--all", "--format", "{{.Names}}",
+                   "--filter", f"label=lab.student={student}").split()
+    assert names and all("-02-second-fleet-" in name for name in names), names
+    assert len(networks_of(student)) == 1
+    listed = ok("list", env=env).stdout
+    assert re.search(r"01-first-fleet.*done", listed)
+    assert re.search(r"02-second-fleet.*current", listed)
