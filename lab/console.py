@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -44,11 +45,30 @@ _SERVER_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
 _server_styles: dict[str, str] = {}
 
 
+_reader_gone = threading.Event()
+
+
 def server_line(server: str, line: str) -> None:
-    """One line of a server's output, prefixed by its name in its own colour."""
+    """One line of a server's output, prefixed by its name in its own colour.
+
+    Called from SSH worker threads. When the reader of our output has gone (`| head`),
+    rich raises SystemExit from inside the thread; the lines after that are dropped and
+    the command asks `reader_gone()` once the servers are done.
+    """
+    if _reader_gone.is_set():
+        return
     style = _server_styles.setdefault(
         server, _SERVER_COLOURS[len(_server_styles) % len(_SERVER_COLOURS)])
-    out.print(f"[{style}]{escape(server)}[/] | {escape(line)}", soft_wrap=True, highlight=False)
+    try:
+        out.print(f"[{style}]{escape(server)}[/] | {escape(line)}", soft_wrap=True,
+                  highlight=False)
+    except (BrokenPipeError, SystemExit):
+        _reader_gone.set()
+
+
+def reader_gone() -> bool:
+    """True once a write to stdout failed because nobody reads it any more."""
+    return _reader_gone.is_set()
 
 
 def summary(results: Sequence[tuple[str, bool, str]]) -> None:

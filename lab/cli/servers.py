@@ -55,6 +55,8 @@ def run(
 
     targets = _targets(everything, servers)
     results = remote.run(targets, command_line(command), on_output=console.server_line)
+    if console.reader_gone():
+        raise BrokenPipeError  # `lab run ... | head`: main() ends quietly
     _summarise(results)
 
 
