@@ -8,14 +8,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lab.errors import StateError
+from lab.errors import LabError, StateError
 from lab.settings import Settings
 
 if TYPE_CHECKING:
     from lab.checks.base import CheckResult
     from lab.exercises.schema import Exercise
+    from lab.exercises.solution import SolutionStep
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,14 @@ def check(settings: Settings, record: bool = True) -> Verdict:
     """Run every check of the current exercise on its fleet; remember a pass."""
     from lab import fleet, lifecycle
     from lab.checks.runner import run_checks
+    from lab.exercises.workspace import workspace_path
     from lab.progress import ProgressStore
 
     exercise, infos = lifecycle.running(settings)
     marks = lifecycle.load_progress(settings).of(exercise.id).marks
     with fleet.FleetExecutor(infos) as executor:
-        results = run_checks(exercise, executor, marks=marks)
+        results = run_checks(exercise, executor, marks=marks, settings=settings,
+                             workspace=workspace_path(exercise, settings))
     goals = fold(results)
     passed = bool(goals) and all(goal.ok for goal in goals)
     first = False
@@ -84,24 +88,61 @@ def next_hint(settings: Settings) -> tuple[Exercise, int, str]:
 
 
 def solve(settings: Settings, show: Callable[[str], None]) -> int:
-    """Run the reference solution's `lab` commands one by one, each shown before it runs.
+    """Run the reference solution's steps one by one, each shown before it runs.
 
-    Each step runs as its own `lab` process, exactly as a learner would type it.
-    Returns the number of steps run; stops at the first failing step.
+    A `lab` step runs as its own `lab` process, exactly as a learner would type it; a
+    `python` step runs a workspace script with this Python, in the workspace; a `write`
+    step writes a workspace file. Returns the number of steps run; stops at the first
+    failing step (a script's expected exit code is not a failure).
     """
     from lab import lifecycle
+    from lab.exercises.workspace import workspace_path
 
     exercise, _ = lifecycle.running(settings)  # one clear error before any step runs
-    steps = exercise.spec.solution_commands()
+    steps = exercise.spec.solution
     if not steps:
         raise StateError(f"{exercise.id} has no reference solution")
-    for number, arguments in enumerate(steps, start=1):
-        show(f"step {number}/{len(steps)}: $ lab {shlex.join(arguments)}")
-        result = subprocess.run([sys.executable, "-m", "lab", *arguments], env=_env(settings))
-        if result.returncode != 0:
-            raise StateError(f"solution step {number} failed with exit code {result.returncode}",
-                             "Look at its output above; `lab status` shows the servers.")
+    workspace = workspace_path(exercise, settings)
+    for number, step in enumerate(steps, start=1):
+        show(f"step {number}/{len(steps)}: $ {_display(step)}")
+        code, expected = _run_step(step, settings, workspace)
+        if code != expected:
+            raise StateError(f"solution step {number} failed with exit code {code}"
+                             + (f", expected {expected}" if expected else ""),
+                             "Look at its output above; `lab status` shows the servers. "
+                             "The solution starts from the exercise as `lab start` left it: "
+                             "`lab reset` starts it over.")
     return len(steps)
+
+
+def _display(step: SolutionStep) -> str:
+    """The step as shown before it runs: a `lab` command as its words are passed on."""
+    from lab.exercises.solution import shown
+
+    return f"lab {shlex.join(shlex.split(step)[1:])}" if isinstance(step, str) else shown(step)
+
+
+def _run_step(step: SolutionStep, settings: Settings, workspace: Path) -> tuple[int, int]:
+    """Run one step; returns its exit code and the one expected."""
+    from lab.exercises.solution import RunPython
+
+    if isinstance(step, str):
+        command = [sys.executable, "-m", "lab", *shlex.split(step)[1:]]
+        return subprocess.run(command, env=_env(settings)).returncode, 0
+    if isinstance(step, RunPython):
+        command = [sys.executable, step.python, *step.args]
+        result = subprocess.run(command, cwd=workspace, env=_env(settings))
+        return result.returncode, step.exit_code
+    _write(workspace / step.write, step.content)
+    return 0, 0
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise LabError(f"cannot write {path}: {exc}") from None
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -5,6 +5,7 @@ It works in a student namespace of its own, so a learner's servers and progress 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,8 @@ def check_all(settings: Settings, names: list[str] | None, ensure_images: Ensure
     from lab.exercises.catalogue import Catalogue
 
     dev = replace(settings, student=DEV_STUDENT)
+    # Custom checks and solution steps read the student from the environment too.
+    os.environ["LAB_STUDENT"] = DEV_STUDENT
     catalogue = Catalogue.of(dev)
     exercises = [catalogue.find(name) for name in names] if names else catalogue.exercises()
     return [check_one(dev, exercise.id, ensure_images, report) for exercise in exercises]
@@ -40,13 +43,15 @@ def check_one(settings: Settings, exercise_id: str, ensure_images: EnsureImages,
               report: Report) -> DevResult:
     """Fresh start: some check fails; after the reference solution: every check holds."""
     from lab import checking, fleet, lifecycle
+    from lab.exercises import workspace
     from lab.exercises.catalogue import Catalogue
 
     result = DevResult(exercise_id)
     exercise = Catalogue.of(settings).load(exercise_id)
     try:
         fleet.stop(settings, exercise_id)
-        report(f"{exercise_id}: fresh start")
+        workspace.backup(exercise, settings)  # the starter files as they are now, not a
+        report(f"{exercise_id}: fresh start")  # workspace an earlier dev check left behind
         lifecycle.start(settings, exercise, ensure_images, report)
         before = checking.check(settings, record=False)
         if before.passed:

@@ -6,7 +6,7 @@ import hashlib
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,6 +121,12 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     containers.ensure_network(names.network, names.labels("network"))
     specs = desired(exercise, settings, public_key)
     existing = {info.name: info for info in fleet_containers(settings, exercise.id)}
+    if _foreign_key(existing.values(), key_fingerprint(public_key)):
+        # Made for another lab home's key (a new LAB_HOME, a deleted data folder): the lab
+        # could never log in. The whole fleet is made again, so it is provisioned afresh.
+        report(f"the servers of {exercise.id} were made with another SSH key; recreating them")
+        _in_parallel([partial(containers.remove, info.id) for info in existing.values()])
+        existing = {}
     for extra in set(existing) - {spec.name for spec in specs}:
         containers.remove(existing[extra].id)
     _in_parallel([partial(_converge_one, spec, existing.get(spec.name), report)
@@ -131,17 +137,15 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     return Converged(infos, fresh=not kept)
 
 
+def _foreign_key(infos: Iterable[ContainerInfo], fingerprint: str) -> bool:
+    return any(info.labels.get(labels.ROLE) == SERVER_ROLE
+               and info.labels.get(KEY_LABEL) != fingerprint for info in infos)
+
+
 def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Report) -> None:
     from lab.docker import containers
 
     if found is None:
-        containers.create_and_start(spec)
-        return
-    if found.labels.get(KEY_LABEL) != spec.labels.get(KEY_LABEL):
-        # Made for another lab home's key (a new LAB_HOME, a deleted data folder): the
-        # lab could never log in to it, so it is replaced rather than kept.
-        report(f"{spec.name} was made with another SSH key; recreating it")
-        containers.remove(found.id)
         containers.create_and_start(spec)
         return
     if found.running:

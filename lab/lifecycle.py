@@ -84,10 +84,12 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
     from lab.exercises import workspace
     from lab.locking import state_lock
     from lab.progress import ProgressStore
+    from lab.repo.prepare import prepare_repository
 
     with state_lock(settings, report):
         ensure_images(fleet.lab_images_needed(exercise))
         converged = fleet.converge(exercise, settings, report)
+        prepare_repository(exercise, settings, converged, report)
         prepared = workspace.prepare(exercise, settings)
         ProgressStore.of(settings).update(
             lambda progress: progress.started(exercise.id, fresh_servers=converged.fresh))

@@ -1,18 +1,24 @@
-"""Shared test set-up: the `docker` marker's skip-or-fail rule and the lab's environment.
+"""Shared test set-up: the `docker` and `browser` markers' skip-or-fail rule, and the lab's
+environment.
 
-Locally a docker test skips when no engine answers. With LAB_REQUIRE_DOCKER=1 (set by
-.ci/run) a docker test that did not run is a failure: the run must prove the real thing.
+Locally a docker test skips when no engine answers, and a browser test when Debian's
+chromium (or Playwright) is missing. With LAB_REQUIRE_DOCKER=1 or LAB_REQUIRE_BROWSER=1 (set
+by .ci/run) such a test that did not run is a failure: the run must prove the real thing.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
 REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
+REQUIRE_BROWSER = os.environ.get("LAB_REQUIRE_BROWSER") == "1"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; the tests never download a browser
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +29,18 @@ def engine_answers() -> bool:
         return False
 
 
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"no {CHROMIUM} (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is not None:
+        _browser_setup()
     if item.get_closest_marker("docker") is None or engine_answers():
         return
     if REQUIRE_DOCKER:
@@ -31,28 +48,41 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip("no Docker engine answers (docker tests run in CI)")
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say loudly when a docker test was skipped where that is not allowed."""
-    if not REQUIRE_DOCKER:
+def _browser_setup() -> None:
+    missing = browser_missing()
+    if missing is None:
         return
-    skipped = [
-        report
-        for report in terminalreporter.stats.get("skipped", [])
-        if "docker" in getattr(report, "keywords", {})
-    ]
-    if skipped:
-        terminalreporter.write_line(
-            f"error: {len(skipped)} docker tests were skipped; CI requires them to run",
-            red=True,
-        )
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{missing}, and LAB_REQUIRE_BROWSER=1 forbids skipping")
+    pytest.skip(f"{missing} (browser tests run in CI)")
+
+
+def _required_markers() -> list[str]:
+    return [marker for marker, required in (("docker", REQUIRE_DOCKER),
+                                            ("browser", REQUIRE_BROWSER)) if required]
+
+
+def _forbidden_skips(stats: dict[str, list[object]], marker: str) -> list[object]:
+    return [report for report in stats.get("skipped", [])
+            if marker in getattr(report, "keywords", {})]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly when a docker or browser test was skipped where that is not allowed."""
+    for marker in _required_markers():
+        skipped = _forbidden_skips(terminalreporter.stats, marker)
+        if skipped:
+            terminalreporter.write_line(
+                f"error: {len(skipped)} {marker} tests were skipped; CI requires them to run",
+                red=True,
+            )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if not REQUIRE_DOCKER or reporter is None:
+    if reporter is None:
         return
-    skipped = [r for r in reporter.stats.get("skipped", []) if "docker" in r.keywords]
-    if skipped:
+    if any(_forbidden_skips(reporter.stats, marker) for marker in _required_markers()):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -7,10 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lab.checks.executor import Executor
 from lab.checks.specs import CheckSpec
+
+if TYPE_CHECKING:
+    from lab.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,13 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may need besides the servers: its exercise's folder and recorded moments."""
+    """What a check may need besides the servers: its exercise's folder, recorded moments, the
+    learner's workspace (a report to read) and the lab's settings (to ask the lab itself)."""
 
     exercise_folder: Path
     marks: Mapping[str, datetime] = field(default_factory=dict)  # e.g. "start" -> when
+    workspace: Path | None = None  # the learner's workspace folder for this exercise
+    settings: Settings | None = None  # the lab user whose servers are checked
 
 
 SpecT = TypeVar("SpecT", bound=CheckSpec)

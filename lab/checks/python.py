@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,13 +44,36 @@ def _import_file(path: Path, name: str) -> ModuleType:
     return module
 
 
+def wants_context(function: Callable[..., Any]) -> bool:
+    """Whether the function takes a third argument, the CheckContext, after the servers."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: the old convention
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+
+
+def _is_verdict(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2
+
+
 class PythonCheck(AllServersCheck[PythonSpec]):
-    """Call `function(executor, servers)`; it returns (ok, reason) about the whole fleet."""
+    """Call `function(executor, servers)`, or `function(executor, servers, context)` when it
+    takes a third argument (the CheckContext: workspace, settings, ...).
+
+    It returns (ok, reason) about the whole fleet, or a list of them, one per thing judged
+    (each server, say): each becomes a line of `lab check`, and the goal holds when all do.
+    """
 
     def check_all(self, executor: Executor, servers: Sequence[str]) -> list[CheckResult]:
         function = load_function(self.context.exercise_folder, self.spec.function)
-        verdict = function(executor, list(servers))
-        if not (isinstance(verdict, tuple) and len(verdict) == 2):
-            raise TypeError(f"{self.spec.function} returned {verdict!r}, expected (ok, reason)")
-        ok, reason = verdict
-        return [CheckResult(self.goal, bool(ok), str(reason))]
+        arguments: list[Any] = [executor, list(servers)]
+        if wants_context(function):
+            arguments.append(self.context)
+        verdict = function(*arguments)
+        verdicts = verdict if isinstance(verdict, list) else [verdict]
+        if not verdicts or not all(_is_verdict(item) for item in verdicts):
+            raise TypeError(f"{self.spec.function} returned {verdict!r}, "
+                            "expected (ok, reason) or a list of them")
+        return [CheckResult(self.goal, bool(ok), str(reason)) for ok, reason in verdicts]

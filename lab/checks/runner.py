@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lab.checks.base import AllServersCheck, Check, CheckContext, CheckResult, ServerCheck
@@ -15,6 +16,7 @@ from lab.errors import LabError
 
 if TYPE_CHECKING:  # lab.exercises imports lab.checks.specs; only type hints go the other way
     from lab.exercises.schema import Exercise
+    from lab.settings import Settings
 
 MAX_WORKERS = 16
 
@@ -34,15 +36,18 @@ def run_checks(
     servers: Sequence[str] | None = None,
     *,
     marks: Mapping[str, datetime] | None = None,
+    workspace: Path | None = None,
+    settings: Settings | None = None,
 ) -> list[CheckResult]:
     """Every check of `exercise` on `servers` (server or group names; None: all of them).
 
     Results come in the order of exercise.yaml, then of the servers. A check that raises
     gives a failed result carrying the message; it never stops the other checks.
-    `marks` are moments the `replaced` check compares with, e.g. {"start": ...}.
+    `marks` are moments the `replaced` check compares with, e.g. {"start": ...};
+    `workspace` and `settings` are for custom checks (see CheckContext).
     """
     wanted = set(exercise.spec.expand(servers))
-    context = CheckContext(exercise.folder, marks or {})
+    context = CheckContext(exercise.folder, marks or {}, workspace, settings)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="check") as pool:
         pending = []
         for index, spec in enumerate(exercise.spec.checks):

@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lab import __version__
-from lab.cli import dev, doctor, exercise, images, servers
+from lab.cli import dev, docs, doctor, drift, exercise, images, repo, servers
 from lab.errors import ExitCode, LabError
 
 app = typer.Typer(
@@ -33,9 +33,12 @@ app.command("next")(exercise.next_exercise)
 app.command()(servers.ssh)
 app.command(context_settings={"allow_interspersed_args": False})(servers.run)
 app.command()(servers.put)
+app.command()(drift.drift)
 app.add_typer(images.app, name="images")
+app.add_typer(repo.app, name="repo")
 app.add_typer(dev.app, name="dev")
 app.command("doctor")(doctor.doctor)
+app.command("docs")(docs.docs)
 
 
 def _version(value: bool) -> None:
@@ -81,6 +84,8 @@ def main() -> None:
         _fail(failure.line(), int(failure.exit_code))
     except typer.Abort:
         _fail("interrupted; run the same command again to finish what it started", 130)
+    except BrokenPipeError:
+        _reader_went_away()
     except Exception as failure:
         _click_failure(failure)
     sys.exit(outcome if isinstance(outcome, int) else 0)
@@ -103,6 +108,13 @@ def _click_failure(failure: Exception) -> NoReturn:
         message = " ".join(failure.format_message().split())  # type: ignore[attr-defined]
         _fail(message, int(ExitCode.USAGE))
     raise failure
+
+
+def _reader_went_away() -> NoReturn:
+    """`lab run ... | head`: the reader left; stop quietly, as other Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not fail again
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a tool killed by it
 
 
 def _fail(line: str, code: int) -> NoReturn:

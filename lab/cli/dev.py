@@ -28,3 +28,23 @@ def check(
             console.failure(result.exercise_id, result.problems)
     if not all(result.ok for result in results):
         raise typer.Exit(1)
+
+
+@app.command("reference")
+def reference(
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Only say whether the page is up to date; exit 1 if it is stale.")
+    ] = False,
+) -> None:
+    """Regenerate the CLI reference page (docs/reference/cli.md) from the commands' help."""
+    from lab import console
+    from lab.docs import cli_reference
+
+    if not check_only:
+        console.success(f"wrote {cli_reference.write()}")
+    elif cli_reference.is_current():
+        console.success(f"{cli_reference.page_file()} is up to date")
+    else:
+        console.failure(f"{cli_reference.page_file()} is stale",
+                        [f"run `{cli_reference.REGENERATE}` to regenerate it"])
+        raise typer.Exit(1)

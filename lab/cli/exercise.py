@@ -35,6 +35,7 @@ def start(name: ExerciseName = None) -> None:
 
 def _show_started(started: Started) -> None:
     from lab import console, fleet
+    from lab.docs import page_url
 
     exercise = started.exercise
     console.markdown(f"# {exercise.spec.title}\n\n{exercise.spec.summary}")
@@ -46,7 +47,7 @@ def _show_started(started: Started) -> None:
                      ports or "-"])
     console.table(["server", "role", "image", "ports"], rows)
     console.info(f"Workspace: {started.workspace.path}")
-    console.info(f"Tutorial:  {exercise.folder / 'README.md'}")
+    console.info(f"Tutorial:  {page_url(exercise.id)} (run `lab docs` to serve it)")
     console.success(f"{exercise.id} is running. Next: `lab ssh SERVER`, `lab run`, `lab check`.")
 
 
@@ -72,9 +73,15 @@ def status(as_json: JsonOption = False) -> None:
     from lab.settings import current
     from lab.status import fleet_status, human_uptime
 
-    exercise_id, rows = fleet_status(current())
+    settings = current()
+    exercise_id, rows = fleet_status(settings)
     if as_json:
-        document = {"exercise": exercise_id, "servers": [row.as_json() for row in rows]}
+        document = {
+            "exercise": exercise_id,
+            # What a learner's own tools (a fabfile) need to reach the servers themselves.
+            "ssh": {"host": "127.0.0.1", "user": "root", "key": str(settings.private_key)},
+            "servers": [row.as_json() for row in rows],
+        }
         console.raw(json.dumps(document, indent=2) + "\n")
         return
     console.table(

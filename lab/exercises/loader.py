@@ -14,6 +14,7 @@ from lab.checks.python import module_file
 from lab.checks.specs import PythonSpec
 from lab.exercises.problems import ExerciseError, field_path, problems_from
 from lab.exercises.schema import Exercise, ExerciseSpec, Loc, Problem
+from lab.repo.sources import source_problems
 
 EXERCISE_FILE = "exercise.yaml"
 
@@ -112,7 +113,7 @@ def _folder_problems(spec: ExerciseSpec, folder: Path) -> list[Problem]:
                 problems.append(
                     (("checks", index, "function"), f"there is no {where} beside exercise.yaml")
                 )
-    return problems
+    return problems + source_problems(spec, folder)
 
 
 class _LineRecorder:

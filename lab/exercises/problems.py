@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +12,15 @@ from pydantic_core import ErrorDetails
 from lab.checks.specs import spec_models
 from lab.errors import UsageError
 from lab.exercises.schema import ExerciseSpec, Loc, Problem, ServerGroup
+from lab.exercises.solution import LAB, MAPPING_STEPS
+from lab.repo.specs import ProvisionStep, Trigger, fault_models
+
+# The lists whose items are a union joined on `kind`, and each one's models by kind.
+KINDS: dict[str, Callable[[], Mapping[str, type[BaseModel]]]] = {
+    "checks": spec_models,
+    "faults": fault_models,
+}
+SOLUTION_TAGS = (LAB, *MAPPING_STEPS)  # how pydantic names each kind of solution step
 
 
 class ExerciseError(UsageError):
@@ -60,12 +69,12 @@ def _describe(details: ErrorDetails, data: Any) -> Problem:
     if kind == "extra_forbidden":
         return loc, _unknown_field(loc, data)
     if kind == "union_tag_invalid":
-        return (*loc, "kind"), _unknown_kind(value)
+        return (*loc, "kind"), _unknown_kind(loc, value)
     if kind == "too_short":
         least = details.get("ctx", {}).get("min_length", 1)
         return loc, f"must list at least {least} {'entry' if least == 1 else 'entries'}"
     if kind == "union_tag_not_found":
-        return loc, f"'kind' is missing; it is one of {', '.join(spec_models())}"
+        return loc, f"'kind' is missing; it is one of {', '.join(_kinds(loc))}"
     return loc, _pydantic_message(details)
 
 
@@ -81,11 +90,14 @@ def _pydantic_message(details: ErrorDetails) -> str:
 
 
 def _without_union_tag(loc: tuple[int | str, ...], data: Any) -> Loc:
-    """pydantic names the union member in the location, ('checks', 0, 'file', 'mode'): drop it."""
-    if len(loc) >= 3 and loc[0] == "checks" and isinstance(loc[1], int):
-        check = _child(_child(data, "checks"), loc[1])
-        if isinstance(check, Mapping) and loc[2] == check.get("kind"):
+    """pydantic names the union member in the location, ('checks', 0, 'file', 'mode') or
+    ('solution', 2, 'write', 'content'): drop it."""
+    if len(loc) >= 3 and loc[0] in KINDS and isinstance(loc[1], int):
+        item = _child(_child(data, loc[0]), loc[1])
+        if isinstance(item, Mapping) and loc[2] == item.get("kind"):
             return (*loc[:2], *loc[3:])
+    if len(loc) >= 3 and loc[0] == "solution" and loc[2] in SOLUTION_TAGS:
+        return (*loc[:2], *loc[3:])
     return tuple(loc)
 
 
@@ -113,15 +125,28 @@ def _model_at(loc: Loc, data: Any) -> type[BaseModel] | None:
         return ExerciseSpec
     if len(loc) == 2 and loc[0] == "servers":
         return ServerGroup
-    if len(loc) == 2 and loc[0] == "checks":
-        kind = _child(_child(_child(data, "checks"), loc[1]), "kind")
-        return spec_models().get(kind) if isinstance(kind, str) else None
+    if len(loc) == 2 and loc[0] in KINDS:
+        kind = _child(_child(_child(data, loc[0]), loc[1]), "kind")
+        return _kinds(loc).get(kind) if isinstance(kind, str) else None
+    if len(loc) == 2 and loc[0] == "provision":
+        return ProvisionStep
+    if len(loc) == 2 and loc[0] == "solution":
+        step = _child(_child(data, loc[0]), loc[1])
+        return next((model for tag, model in MAPPING_STEPS.items()
+                     if isinstance(step, Mapping) and tag in step), None)
+    if len(loc) == 3 and loc[0] == "faults" and loc[2] == "after":
+        return Trigger
     return None
 
 
-def _unknown_kind(value: Any) -> str:
+def _kinds(loc: Loc) -> Mapping[str, type[BaseModel]]:
+    return KINDS.get(str(loc[0]) if loc else "", spec_models)()
+
+
+def _unknown_kind(loc: Loc, value: Any) -> str:
     kind = value.get("kind") if isinstance(value, Mapping) else value
-    kinds = list(spec_models())
+    kinds = list(_kinds(loc))
     close = difflib.get_close_matches(str(kind), kinds, n=1, cutoff=0.6)
     suggestion = f"did you mean '{close[0]}'? " if close else ""
-    return f"unknown check kind {kind!r}; {suggestion}known kinds: {', '.join(kinds)}"
+    what = "fault" if loc[:1] == ("faults",) else "check"
+    return f"unknown {what} kind {kind!r}; {suggestion}known kinds: {', '.join(kinds)}"

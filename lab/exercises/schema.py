@@ -13,6 +13,17 @@ from pydantic import AfterValidator, Field
 
 from lab.checks.specs import AnyCheckSpec, FrozenModel, HttpSpec, Port, Text
 from lab.errors import UsageError
+from lab.exercises.solution import SolutionStep, shown
+from lab.repo.specs import (
+    AnyFaultSpec,
+    PackageRef,
+    ProvisionStep,
+    PublishSpec,
+    Ref,
+    RepositoryFault,
+    Trigger,
+    WithdrawSpec,
+)
 
 LAB_SERVER_IMAGE = "server"  # the value of `image` meaning "the lab's own server image"
 EXERCISE_ID = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -35,16 +46,6 @@ def _server_name(value: str) -> str:
             "(at most 31 characters), like 'web'"
         )
     return value
-
-
-def _lab_command(step: str) -> str:
-    try:
-        words = shlex.split(step)
-    except ValueError as exc:  # an unclosed quote
-        raise ValueError(f"cannot be split into words: {exc}") from None
-    if not words or words[0] != "lab":
-        raise ValueError("must be a `lab` command line, like 'lab run --all -- uptime'")
-    return step
 
 
 def _relative_folder(value: str) -> str:
@@ -92,9 +93,19 @@ class ExerciseSpec(FrozenModel):
     summary: Text
     servers: tuple[ServerGroup, ...] = Field(min_length=1)
     repository: bool = True  # whether the lab's APT repository runs beside the servers
+    # Packages the repository serves from the start, like `webapp 1.0`; their sources are in
+    # packages/NAME/VERSION/ (docs/repository.md).
+    publish: tuple[Ref, ...] = ()
+    # What the lab does before the learner arrives, in order: installs on servers, and
+    # repository changes between them (servers provisioned from different snapshots).
+    provision: tuple[ProvisionStep, ...] = ()
+    # Faults the lab injects, the same way on every run: at start, or `after` a trigger.
+    faults: tuple[AnyFaultSpec, ...] = ()
     hints: tuple[Text, ...] = ()  # Markdown, shown one more each time the learner asks
     checks: tuple[AnyCheckSpec, ...] = Field(min_length=1)
-    solution: tuple[Annotated[str, AfterValidator(_lab_command)], ...] = ()
+    # The reference solution, in order: `lab` command lines, and the files the learner
+    # writes or the workspace scripts the learner runs (lab/exercises/solution.py).
+    solution: tuple[SolutionStep, ...] = ()
     workspace: Annotated[str, AfterValidator(_relative_folder)] = "workspace"
 
     def planned_servers(self) -> list[Server]:
@@ -123,12 +134,20 @@ class ExerciseSpec(FrozenModel):
         return [name for name in self.server_names if name in chosen]
 
     def solution_commands(self) -> list[list[str]]:
-        """Each solution step as the argument list after `lab`, for `lab solve` to run."""
-        return [shlex.split(step)[1:] for step in self.solution]
+        """Each `lab` command step as the argument list after `lab`."""
+        return [shlex.split(step)[1:] for step in self.solution if isinstance(step, str)]
+
+    def solution_lines(self) -> list[str]:
+        """Each solution step as people read it: the command line they would type."""
+        return [shown(step) for step in self.solution]
 
     def consistency_problems(self) -> list[Problem]:
         """Mistakes pydantic cannot see alone: clashing names, checks naming missing servers."""
-        return self._duplicate_server_names() + self._check_target_problems()
+        return (
+            self._duplicate_server_names()
+            + self._check_target_problems()
+            + self._repository_problems()
+        )
 
     def _duplicate_server_names(self) -> list[Problem]:
         problems: list[Problem] = []
@@ -148,22 +167,88 @@ class ExerciseSpec(FrozenModel):
     def _check_target_problems(self) -> list[Problem]:
         problems: list[Problem] = []
         for index, check in enumerate(self.checks):
-            unknown = self._unknown_targets(index, check.servers or ())
+            unknown = self._unknown_targets(("checks", index), check.servers or ())
             problems += unknown
             if isinstance(check, HttpSpec) and not unknown:
                 problems += self._unpublished_port(index, check)
         return problems
 
-    def _unknown_targets(self, index: int, names: tuple[str, ...]) -> list[Problem]:
+    def _unknown_targets(self, where: Loc, names: tuple[str, ...]) -> list[Problem]:
         known = set(self.server_names) | {group.name for group in self.servers}
         return [
             (
-                ("checks", index, "servers", position),
+                (*where, "servers", position),
                 f"unknown server {name!r}; this exercise has {', '.join(self.server_names)}",
             )
             for position, name in enumerate(names)
             if name not in known
         ]
+
+    def _repository_problems(self) -> list[Problem]:
+        """Repository steps need the repository, name real servers, and name packages that
+        are published at some point (else a trigger could never fire)."""
+        problems = self._needs_repository() + self._unpublished_withdrawals()
+        for index, step in enumerate(self.provision):
+            problems += self._unknown_targets(("provision", index), step.servers or ())
+        published = set(self.ever_published())
+        for index, fault in enumerate(self.faults):
+            problems += self._unknown_targets(("faults", index), fault.target_servers or ())
+            if isinstance(fault, RepositoryFault) and fault.after is not None:
+                problems += self._trigger_problems(index, fault.after, published)
+        return problems
+
+    def _unpublished_withdrawals(self) -> list[Problem]:
+        """Withdrawing what is never published is a mistake in the story, not a no-op."""
+        places: list[tuple[Loc, PackageRef]] = []
+        for index, step in enumerate(self.provision):
+            places += [(("provision", index, "withdraw", position), ref)
+                       for position, ref in enumerate(step.withdraw or ())]
+        for index, fault in enumerate(self.faults):
+            if isinstance(fault, WithdrawSpec):
+                places += [(("faults", index, "packages", position), ref)
+                           for position, ref in enumerate(fault.packages)]
+        published = set(self.ever_published())
+        return [(loc, f"{ref} is never published, so it cannot be withdrawn")
+                for loc, ref in places if ref not in published]
+
+    def _needs_repository(self) -> list[Problem]:
+        if self.repository:
+            return []
+        uses = self.publish or self.provision or any(
+            isinstance(fault, RepositoryFault) for fault in self.faults)
+        if not uses:
+            return []
+        return [(("repository",), "publish, provision and repository faults need the lab's "
+                 "repository; set 'repository: true'")]
+
+    def _trigger_problems(self, index: int, trigger: Trigger,
+                          published: set[PackageRef]) -> list[Problem]:
+        where = ("faults", index, "after")
+        problems: list[Problem] = []
+        if trigger.fetched not in published:
+            problems.append(((*where, "fetched"), f"{trigger.fetched} is never published, "
+                             "so this fault would never happen; publish it first"))
+        if trigger.count > len(self.server_names):
+            problems.append(((*where, "count"), f"this exercise has only "
+                             f"{len(self.server_names)} servers to fetch it"))
+        return problems
+
+    def published_at(self) -> list[tuple[Loc, PackageRef]]:
+        """Every place exercise.yaml publishes a package, in the order the lab publishes."""
+        places: list[tuple[Loc, PackageRef]] = [
+            (("publish", position), ref) for position, ref in enumerate(self.publish)]
+        for index, step in enumerate(self.provision):
+            places += [(("provision", index, "publish", position), ref)
+                       for position, ref in enumerate(step.publish or ())]
+        for index, fault in enumerate(self.faults):
+            if isinstance(fault, PublishSpec):
+                places += [(("faults", index, "packages", position), ref)
+                           for position, ref in enumerate(fault.packages)]
+        return places
+
+    def ever_published(self) -> list[PackageRef]:
+        """Every package version the repository serves at some moment: the ones to build."""
+        return list(dict.fromkeys(ref for _, ref in self.published_at()))
 
     def _unpublished_port(self, index: int, check: HttpSpec) -> list[Problem]:
         ports = {server.name: server.ports for server in self.planned_servers()}

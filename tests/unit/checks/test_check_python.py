@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from lab.checks.base import CheckContext
+from lab.checks.registry import build_check
 from lab.errors import UsageError
 from tests.unit.checks.fakes import FakeExecutor, make_check, verdicts
 
@@ -17,6 +19,13 @@ def motd_mentions_every_server(executor, servers):
 
 def broken(executor, servers):
     return "yes"
+
+def each_server(executor, servers, context):
+    workspace = context.workspace
+    return [(name != "web2", f"{name}: {workspace.name}") for name in servers]
+
+def nothing(executor, servers):
+    return []
 """
 
 
@@ -44,4 +53,19 @@ def test_a_function_returning_something_else_is_an_error_naming_it(folder: Path)
 def test_a_missing_function_is_a_usage_error(folder: Path) -> None:
     check = make_check({"kind": "python", "function": "checks:nope"}, folder)
     with pytest.raises(UsageError, match=r"checks\.py has no function nope"):
+        verdicts(check, FakeExecutor())
+
+
+def test_a_function_taking_a_third_argument_gets_the_context_and_may_judge_each_server(
+        folder: Path) -> None:
+    spec = make_check({"kind": "python", "function": "checks:each_server"}, folder).spec
+    check = build_check(spec, CheckContext(folder, workspace=folder / "my-workspace"))
+    results = verdicts(check, FakeExecutor(), ["web1", "web2"])
+    assert [(result.ok, result.reason) for result in results] == [
+        (True, "web1: my-workspace"), (False, "web2: my-workspace")]
+
+
+def test_an_empty_list_of_verdicts_is_an_error(folder: Path) -> None:
+    check = make_check({"kind": "python", "function": "checks:nothing"}, folder)
+    with pytest.raises(TypeError, match=r"expected \(ok, reason\) or a list of them"):
         verdicts(check, FakeExecutor())

@@ -105,3 +105,16 @@ def test_an_unknown_server_is_a_usage_error_listing_the_real_ones() -> None:
 
 def test_no_results_is_not_a_pass() -> None:
     assert not all_passed([])
+
+
+def test_custom_checks_get_the_workspace_and_the_settings(tmp_path: Path) -> None:
+    from lab.settings import Settings
+
+    (tmp_path / "checks.py").write_text(
+        "def where(executor, servers, context):\n"
+        "    return True, f'{context.workspace.name} {context.settings.student}'\n")
+    spec = exercise([{"kind": "python", "goal": "g", "function": "checks:where"}]).spec
+    settings = Settings(home=tmp_path, student="alice")
+    [result] = run_checks(Exercise(tmp_path, spec), FakeExecutor(),
+                          workspace=tmp_path / "01-test", settings=settings)
+    assert result.reason == "01-test alice"

@@ -1,0 +1,74 @@
+"""Custom check of 05-moving-target: would the next unpinned install leave webapp alone?"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from lab.checks.executor import ExecResult, Executor
+
+PACKAGE = "webapp"
+PINNED = "2.0"  # the release that was tested: the one the fleet should stay on
+
+# What `apt-get update && apt-get install webapp` would do now, without doing it: apt reads
+# the repository as it is now into a throwaway lists folder (the server's own index and
+# caches are left as they are), then only simulates the install.
+SIMULATE = f"""
+lists=$(mktemp -d) && chmod 755 "$lists" || exit 1
+options="-o Dir::State::Lists=$lists -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache="
+apt-get -qq $options update && apt-get $options install --simulate {PACKAGE}
+status=$?
+rm -rf "$lists"
+exit $status
+"""
+KEPT = re.compile(rf"^{PACKAGE} is already the newest version \((?P<version>[^)]+)\)", re.M)
+CHANGED = re.compile(rf"^Inst {PACKAGE} (\[(?P<old>[^\]]+)\] )?\((?P<new>\S+)", re.M)
+HELD = "The following held packages will be changed"
+
+
+def next_install_keeps_the_pin(executor: Executor,
+                               servers: Sequence[str]) -> list[tuple[bool, str]]:
+    """Every server keeps webapp 2.0 through an unpinned `apt-get install webapp`: one
+    verdict per problem, naming the servers that have it."""
+    with ThreadPoolExecutor(max_workers=len(servers) or 1) as pool:
+        results = list(pool.map(lambda server: executor.run(server, SIMULATE), servers))
+    problems: dict[str, list[str]] = {}  # the same problem on several servers is told once
+    for server, result in zip(servers, results, strict=True):
+        problem = next_install_problem(result)
+        if problem:
+            problems.setdefault(problem, []).append(server)
+    if problems:
+        return [(False, f"{', '.join(names)}: {problem}") for problem, names in problems.items()]
+    return [(True, f"{', '.join(servers)}: `apt-get install {PACKAGE}` keeps {PINNED}, "
+                   "even with newer releases in the repository")]
+
+
+def next_install_problem(result: ExecResult) -> str | None:
+    """Why the next install would not keep webapp at the pinned version, from what the
+    simulation printed on one server; None when it would."""
+    kept = KEPT.search(result.stdout)
+    if result.ok and kept and kept.group("version") == PINNED:
+        return None
+    if result.ok and kept:
+        return f"the next install keeps {PACKAGE} {kept.group('version')}, expected {PINNED}"
+    changed = CHANGED.search(result.stdout)
+    if result.ok and changed:
+        return would_change(changed.group("old"), changed.group("new")) + (
+            "; it is held, so `apt-get install -y` would stop with an error instead: "
+            "a hold is not a pin" if HELD in result.stdout else "")
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return ("cannot ask apt what it would install "
+            f"(exit {result.exit_code}: {lines[-1] if lines else 'no output'})")
+
+
+def would_change(old: str | None, new: str) -> str:
+    """What the next install would do, in words, from apt's `Inst webapp [OLD] (NEW ...)`."""
+    command = f"the next `apt-get install {PACKAGE}`"
+    if old is None:
+        return f"{PACKAGE} is not installed; {command} would install {new}"
+    if old == PINNED:
+        return f"{command} would move {PACKAGE} from {old} to {new}: nothing pins {PINNED}"
+    if new == PINNED:
+        return f"{PACKAGE} {old} is installed, not {PINNED} ({command} would install {PINNED})"
+    return f"{command} would move {PACKAGE} from {old} to {new}, not to {PINNED}"

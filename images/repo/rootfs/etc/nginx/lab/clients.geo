@@ -1,0 +1,1 @@
+# address name; pairs written by the lab when it arms the exercise's faults
