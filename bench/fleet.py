@@ -1,7 +1,8 @@
 """Benchmark: `lab start`, `lab check` and `lab reset` of three servers against the raw floor.
 
-The floor is what a person would do by hand with the same image: three `docker run -d`
-(ports published on loopback, the lab's key given), then polling each sshd until it
+The floor is the same three containers made by hand with raw docker commands: a private
+network, then three `docker run -d` of the server image on it (a network alias each, ports
+22 and 80 published on loopback, the lab's key given), then polling each sshd until it
 answers with its banner. Everything is measured in the same run, medians of --runs.
 
     python bench/fleet.py [--runs 5]
@@ -51,16 +52,22 @@ def wait_for_banner(port: int, deadline: float) -> None:
 
 
 def floor_once(public_key: str) -> float:
+    network = f"lab-bench-floor-{os.getpid()}"
     started = time.perf_counter()
-    ids = [sh("docker", "run", "-d", "--label", BENCH_LABEL, "-p", "127.0.0.1::22",
+    sh("docker", "network", "create", "--label", BENCH_LABEL, "--label", "lab.managed=true",
+       network)
+    ids = [sh("docker", "run", "-d", "--label", BENCH_LABEL, "--label", "lab.managed=true",
+              "--network", network, "--network-alias", f"web{number}",
+              "--hostname", f"web{number}", "-p", "127.0.0.1::22", "-p", "127.0.0.1::80",
               "-e", f"LAB_AUTHORIZED_KEY={public_key}", SERVER_IMAGE).strip()
-           for _ in range(3)]
+           for number in (1, 2, 3)]
     ports = [int(sh("docker", "port", cid, "22/tcp").splitlines()[0].rsplit(":", 1)[1])
              for cid in ids]
     for port in ports:
         wait_for_banner(port, time.monotonic() + 30)
     elapsed = time.perf_counter() - started
     sh("docker", "rm", "-f", *ids)
+    sh("docker", "network", "rm", network)
     return elapsed
 
 
@@ -116,7 +123,7 @@ def main() -> None:
         public_key = ssh.public_key(home / "keys" / "id_ed25519")
         floor_once(public_key)  # warm up; not counted
         floor = median([floor_once(public_key) for _ in range(args.runs)])
-        print(f"{'raw floor (3 x docker run -d':<28} + sshd banner) {floor:6.2f} s")
+        print(f"raw floor (network + 3 x docker run -d + sshd banners) {floor:6.2f} s")
         no_repo = {**base_env, "LAB_EXERCISES": str(exercises_without_repo(Path(folder)))}
         measure("3 servers, no repo", no_repo, args.runs, floor)
         measure("01-first-fleet (3 + repo)", base_env, args.runs, floor)

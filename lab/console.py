@@ -23,7 +23,7 @@ def info(message: str) -> None:
 
 def note(message: str) -> None:
     """A side remark (what the lab is doing and why), dimmed, on stderr."""
-    err.print(message, style="dim", markup=False)
+    err.print(message, style="dim", markup=False, soft_wrap=True)
 
 
 def success(message: str) -> None:

@@ -132,7 +132,7 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     _in_parallel([partial(_converge_one, spec, existing.get(spec.name), report)
                   for spec in specs])
     infos = fleet_containers(settings, exercise.id)
-    wait_for_ssh(infos)
+    targets(infos)  # every server runs and publishes its SSH port (each one was waited for)
     kept = set(existing) & {spec.name for spec in specs}
     return Converged(infos, fresh=not kept)
 
@@ -143,19 +143,32 @@ def _foreign_key(infos: Iterable[ContainerInfo], fingerprint: str) -> bool:
 
 
 def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Report) -> None:
+    """Bring one container to running, then, for a server, wait until its sshd lets the lab
+    in: each server is waited for while the others are still being created."""
     from lab.docker import containers
 
+    container_id = found.id if found else None
     if found is None:
-        containers.create_and_start(spec)
-        return
-    if found.running:
-        return
-    report(f"{spec.name} was {found.state}; starting it again")
-    try:
-        containers.start(found.id)
-    except StateError:
-        containers.remove(found.id)
-        containers.create_and_start(spec)
+        container_id = containers.create_and_start(spec)
+    elif not found.running:
+        report(f"{spec.name} was {found.state}; starting it again")
+        try:
+            containers.start(found.id)
+        except StateError:
+            containers.remove(found.id)
+            container_id = containers.create_and_start(spec)
+    if SSH_PORT in spec.ports and container_id:
+        _wait_for_one(spec, container_id)
+
+
+def _wait_for_one(spec: ContainerSpec, container_id: str) -> None:
+    from lab import ssh
+    from lab.docker import containers
+
+    port = containers.published_port(container_id, SSH_PORT)
+    if port is not None:
+        ssh.wait_until_ready([ssh.Target.local(spec.labels[labels.SERVER], port)],
+                             SSH_READY_TIMEOUT)
 
 
 def _in_parallel(jobs: Sequence[Callable[[], object]]) -> None:
@@ -194,14 +207,6 @@ def targets(infos: Sequence[ContainerInfo]) -> list[Target]:
                              "Run `lab start` to bring it back, or `lab reset`.")
         found.append(Target.local(server_name(info), port))
     return found
-
-
-def wait_for_ssh(infos: Sequence[ContainerInfo]) -> None:
-    from lab import ssh
-
-    chosen = targets(infos)
-    if chosen:
-        ssh.wait_until_ready(chosen, SSH_READY_TIMEOUT)
 
 
 def pick(infos: Sequence[ContainerInfo], wanted: Sequence[str] | None) -> list[ContainerInfo]:

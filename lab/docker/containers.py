@@ -161,6 +161,14 @@ def inspect(container_id: str) -> dict[str, Any] | None:
             return None
 
 
+def published_port(container_id: str, container_port: int) -> int | None:
+    """The host port published for `container_port`/tcp, or None."""
+    details = inspect(container_id) or {}
+    bound = ((details.get("NetworkSettings") or {}).get("Ports") or {}).get(
+        f"{container_port}/tcp") or []
+    return int(bound[0]["HostPort"]) if bound else None
+
+
 def ensure_network(name: str, network_labels: dict[str, str]) -> str:
     """The named lab network, created if missing; returns its id."""
     with engine_errors():
