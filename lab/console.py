@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -106,12 +107,14 @@ def table(
     styles: Sequence[str | None] | None = None,
 ) -> None:
     """A table; `styles` gives each row a rich style (e.g. red for a failing row)."""
-    grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    # Cells are text, never markup: a learner's path like /srv/[app] must show as it is.
+    grid = Table(title=Text(title) if title else None, title_justify="left", show_edge=False,
+                 pad_edge=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
     for index, row in enumerate(rows):
         style = styles[index] if styles else None
-        grid.add_row(*(str(cell) for cell in row), style=style)
+        grid.add_row(*(Text(str(cell)) for cell in row), style=style)
     out.print(grid)
 
 
@@ -147,7 +150,7 @@ class Tasks:
 def tasks(transient: bool = False) -> Iterator[Tasks]:
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         console=err,

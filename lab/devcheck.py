@@ -34,6 +34,8 @@ def check_all(settings: Settings, names: list[str] | None, ensure_images: Ensure
     dev = replace(settings, student=DEV_STUDENT)
     # Custom checks and solution steps read the student from the environment too.
     os.environ["LAB_STUDENT"] = DEV_STUDENT
+    # LAB_WORKSPACE is one learner's folder: the dev check must write into its own.
+    os.environ.pop("LAB_WORKSPACE", None)
     catalogue = Catalogue.of(dev)
     exercises = [catalogue.find(name) for name in names] if names else catalogue.exercises()
     return [check_one(dev, exercise.id, ensure_images, report) for exercise in exercises]

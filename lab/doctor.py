@@ -51,6 +51,9 @@ def _guard(name: str, check: Callable[[], Row]) -> Row:
         return check()
     except LabError as failure:
         return Row(name, Status.FAIL, failure.message, failure.remedy)
+    except OSError as failure:  # e.g. LAB_HOME is not a folder this user can write
+        return Row(name, Status.FAIL, f"{failure.filename or ''} {failure.strerror}".strip(),
+                   "Set LAB_HOME to a folder you can write.")
 
 
 def _engine_row() -> Row:

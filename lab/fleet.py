@@ -7,14 +7,14 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from lab.docker import labels
-from lab.errors import StateError, UsageError
+from lab.errors import LabError, StateError, UsageError
+from lab.parallel import map_in_threads
 from lab.settings import Settings
 
 if TYPE_CHECKING:
@@ -127,6 +127,14 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
         report(f"the servers of {exercise.id} were made with another SSH key; recreating them")
         _in_parallel([partial(containers.remove, info.id) for info in existing.values()])
         existing = {}
+    missing = [spec.name for spec in specs if spec.name not in existing]
+    if existing and missing and _set_up_at_start(exercise):
+        # Some containers were lost (removed by hand, `docker rm`): the ones made now would
+        # miss what the lab did at the first start (publishing, provisioning, faults), so
+        # the whole fleet is made again, the same way as the first time.
+        report(f"{', '.join(missing)} of {exercise.id} went missing; recreating the fleet")
+        _in_parallel([partial(containers.remove, info.id) for info in existing.values()])
+        existing = {}
     for extra in set(existing) - {spec.name for spec in specs}:
         containers.remove(existing[extra].id)
     _in_parallel([partial(_converge_one, spec, existing.get(spec.name), report)
@@ -135,6 +143,11 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     targets(infos)  # every server runs and publishes its SSH port (each one was waited for)
     kept = set(existing) & {spec.name for spec in specs}
     return Converged(infos, fresh=not kept)
+
+
+def _set_up_at_start(exercise: Exercise) -> bool:
+    spec = exercise.spec
+    return bool(spec.publish or spec.provision or spec.faults)
 
 
 def _foreign_key(infos: Iterable[ContainerInfo], fingerprint: str) -> bool:
@@ -154,7 +167,7 @@ def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Repo
         report(f"{spec.name} was {found.state}; starting it again")
         try:
             containers.start(found.id)
-        except StateError:
+        except LabError:  # e.g. its network was pruned: make it again
             containers.remove(found.id)
             container_id = containers.create_and_start(spec)
     if SSH_PORT in spec.ports and container_id:
@@ -172,9 +185,7 @@ def _wait_for_one(spec: ContainerSpec, container_id: str) -> None:
 
 
 def _in_parallel(jobs: Sequence[Callable[[], object]]) -> None:
-    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="fleet") as pool:
-        for future in [pool.submit(job) for job in jobs]:
-            future.result()
+    map_in_threads(lambda job: job(), jobs, workers=PARALLEL, name="fleet")
 
 
 def fleet_containers(settings: Settings, exercise_id: str) -> list[ContainerInfo]:

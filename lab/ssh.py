@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import posixpath
@@ -15,7 +16,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -28,6 +28,7 @@ from fabric import Config, Connection
 from invoke.exceptions import CommandTimedOut
 
 from lab.errors import LabError, StateError, UsageError
+from lab.parallel import map_in_threads
 from lab.settings import current
 
 if sys.platform != "win32":
@@ -346,11 +347,7 @@ def _fabric(target: Target, pkey: paramiko.PKey) -> Connection:
 
 def _parallel(targets: Sequence[Target], work: Callable[[Target], T]) -> list[T]:
     """`work` on every target at once; results in the order of `targets`."""
-    if not targets:
-        return []
-    workers = min(MAX_PARALLEL, len(targets))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab-ssh") as pool:
-        return list(pool.map(work, targets))
+    return map_in_threads(work, targets, workers=MAX_PARALLEL, name="lab-ssh")
 
 
 # --- readiness --------------------------------------------------------------------------
@@ -481,8 +478,11 @@ def _run_one(
 def _execute(
     conn: Connection, target: Target, command: str, timeout: float | None, writers: list[LineWriter]
 ) -> RunResult:
-    # in_stream=False: never read the local stdin from a worker thread.
-    options: dict[str, Any] = {"warn": True, "hide": True, "in_stream": False, "timeout": timeout}
+    # An empty stdin, never the local one (worker threads must not read it): the remote
+    # side sees end of input at once, so a command that asks a question ("Do you want to
+    # continue? [Y/n]") gets no answer and stops, instead of waiting forever.
+    options: dict[str, Any] = {"warn": True, "hide": True, "in_stream": io.StringIO(),
+                               "timeout": timeout}
     if writers:
         options.update(hide=False, out_stream=writers[0], err_stream=writers[1])
     try:
@@ -527,9 +527,9 @@ def _put_one(
     except SSHError as error:
         return RunResult.failed(target.name, error)
     try:
-        conn.put(str(local), remote=remote)
-        if mode is not None:
-            conn.sftp().chmod(remote, mode)
+        written = conn.put(str(local), remote=remote)
+        if mode is not None:  # the file written, also when `remote` names a folder
+            conn.sftp().chmod(written.remote, mode)
     except FileNotFoundError:
         return RunResult.failed(target.name, _missing_parent(target, remote), exit_code=1)
     except PermissionError:

@@ -90,4 +90,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def lab_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with its own LAB_HOME (keys, progress, caches), never the user's."""
     monkeypatch.setenv("LAB_HOME", str(tmp_path_factory.mktemp("lab-home")))
-    monkeypatch.delenv("LAB_STUDENT", raising=False)
+    # A developer's own settings must not leak into the tests.
+    for variable in ("LAB_STUDENT", "LAB_WORKSPACE", "LAB_IMAGES", "LAB_IMAGE_PREFIX",
+                     "LAB_EXERCISES", "LAB_OFFLINE"):
+        monkeypatch.delenv(variable, raising=False)

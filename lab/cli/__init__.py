@@ -82,13 +82,30 @@ def main() -> None:
         outcome = app(standalone_mode=False)
     except LabError as failure:
         _fail(failure.line(), int(failure.exit_code))
-    except typer.Abort:
-        _fail("interrupted; run the same command again to finish what it started", 130)
+    except (typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except BrokenPipeError:
         _reader_went_away()
+    except OSError as failure:  # a folder that cannot be written, a full disk
+        where = f" {failure.filename}" if failure.filename else ""
+        _fail(f"cannot use{where}: {failure.strerror or failure}",
+              int(ExitCode.STATE))
     except Exception as failure:
         _click_failure(failure)
+    if outcome == 130:  # Typer turns Ctrl-C into a silent exit code 130
+        _interrupted()
     sys.exit(outcome if isinstance(outcome, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line, then end at once. Worker threads may still be waiting on a server
+    or the engine; ending the process closes their connections instead of waiting."""
+    from lab import console
+
+    console.error("interrupted; run the same command again to finish what it started")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def _click_failure(failure: Exception) -> NoReturn:

@@ -92,16 +92,24 @@ def list_lab_images() -> list[ImageInfo]:
 def pull(repository: str, tag: str) -> None:
     """Pull from a registry; raises BuildError soon when no registry answers.
 
-    The engine itself fails at once when the registry's name does not resolve; the short
-    client timeout covers a registry that swallows packets instead.
+    The engine itself fails at once when the registry's name does not resolve; the read
+    timeout covers a registry that swallows packets instead. (docker-py's own `pull` waits
+    without a limit, so the request is made here.)
     """
     with engine_errors():
+        low = api()
         try:
-            api(timeout=PULL_TIMEOUT).pull(repository, tag=tag)
+            response = low._post(low._url("/images/create"),
+                                 params={"fromImage": repository, "tag": tag},
+                                 stream=True, timeout=PULL_TIMEOUT)
+            low._raise_for_status(response)
+            for event in low._stream_helper(response, decode=True):
+                if "error" in event:
+                    raise BuildError(f"could not pull {repository}:{tag}: {event['error']}")
         except APIError as cause:
             reason = str(cause.explanation or cause).splitlines()[0][:200]
             raise BuildError(f"could not pull {repository}:{tag}: {reason}") from cause
-        except requests.exceptions.Timeout as cause:
+        except requests.exceptions.RequestException as cause:
             raise BuildError(
                 f"could not pull {repository}:{tag}: no answer in {PULL_TIMEOUT} s"
             ) from cause

@@ -8,6 +8,7 @@ fork inside the container, a few milliseconds. Each probe's output goes through 
 
 from __future__ import annotations
 
+import select
 import shlex
 import socket
 import threading
@@ -20,11 +21,13 @@ from lab.docker.sdk import next_frame_header, read_exactly
 STDOUT = 1
 MARK = b"@@LAB-PROBE "
 PROBE_TIMEOUT = 60.0
+# $$ is the probe shell's own pid: two shells in one container (`lab check` and `lab drift`
+# at once) never share a file.
 WRAPPER = (
-    "sh -c {command} </dev/null >/dev/shm/.lab-probe-o 2>/dev/shm/.lab-probe-e; "
+    "sh -c {command} </dev/null >/dev/shm/.lab-probe-$$.o 2>/dev/shm/.lab-probe-$$.e; "
     "printf '" + MARK.decode() + "%s %s %s\\n' $? "
-    "$(wc -c </dev/shm/.lab-probe-o) $(wc -c </dev/shm/.lab-probe-e); "
-    "cat /dev/shm/.lab-probe-o /dev/shm/.lab-probe-e\n"
+    "$(wc -c </dev/shm/.lab-probe-$$.o) $(wc -c </dev/shm/.lab-probe-$$.e); "
+    "cat /dev/shm/.lab-probe-$$.o /dev/shm/.lab-probe-$$.e\n"
 )
 
 
@@ -66,8 +69,15 @@ class ProbeShell:
             pass
 
     def _frame(self) -> bytes:
-        """The next stdout frame of the multiplexed exec stream."""
+        """The next stdout frame of the multiplexed exec stream.
+
+        docker-py's reads wait without a limit, so the wait is bounded here: a probe that
+        hangs ends this shell (the caller falls back to a plain exec), not the command.
+        """
         while True:
+            ready, _, _ = select.select([self._socket], [], [], PROBE_TIMEOUT)
+            if not ready:
+                raise ShellClosed(f"{self.container_id}: no answer in {PROBE_TIMEOUT:g} s")
             stream, size = next_frame_header(self._stream)
             if stream == -1:
                 raise ShellClosed(self.container_id)
@@ -103,6 +113,7 @@ class Prober:
             try:
                 return shell.run(command)
             except (ShellClosed, OSError, ValueError):
+                shell.close()
                 with self._lock:
                     self._shells[container_id] = None  # broken: plain exec from now on
         return exec_run(container_id, command)

@@ -20,6 +20,7 @@ from typing import IO
 
 from lab import __version__
 from lab.errors import BuildError, UsageError
+from lab.settings import image_prefix
 
 FORMAT = 1
 MANIFEST = "bundle.json"
@@ -57,7 +58,9 @@ def bundle_refs() -> list[str]:
     from lab.docker import images
     from lab.images import root
 
-    refs = {tag for info in images.list_lab_images() for tag in info.tags}
+    prefix = f"{image_prefix()}/"  # not another set's images (LAB_IMAGE_PREFIX, tests)
+    refs = {tag for info in images.list_lab_images() for tag in info.tags
+            if tag.startswith(prefix)}
     found_root = root.local_root()
     if found_root:
         refs.add(found_root)
