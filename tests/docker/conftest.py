@@ -8,12 +8,35 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import run_lab
+
+
+def remove_student(student: str) -> None:
+    """Everything labelled with this student's name, and only that."""
+    selector = ["--filter", f"label=lab.student={student}"]
+    ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
+    if ids:
+        docker("rm", "--force", "--volumes", *ids, check=False)
+    for network in docker("network", "ls", "--quiet", *selector, check=False).split():
+        docker("network", "rm", network, check=False)
+    for volume in docker("volume", "ls", "--quiet", *selector, check=False).split():
+        docker("volume", "rm", "--force", volume, check=False)
+
+
+@pytest.fixture
+def student() -> Iterator[str]:
+    """A student of this test alone; whatever carries its label is removed afterwards."""
+    name = f"t{uuid.uuid4().hex[:8]}"
+    try:
+        yield name
+    finally:
+        remove_student(name)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from uuid import uuid4
 import paramiko
 import pytest
 
-from tests.docker.conftest import docker
+from tests.docker.conftest import docker, remove_student
 from tests.helpers import assert_one_line_error, run_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
@@ -64,18 +64,6 @@ def networks_of(student: str) -> list[str]:
     return docker("network", "ls", "--quiet", "--filter", f"label=lab.student={student}").split()
 
 
-def remove_student(student: str) -> None:
-    """Everything labelled with this student's name, and only that."""
-    selector = ["--filter", f"label=lab.student={student}"]
-    ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
-    if ids:
-        docker("rm", "--force", "--volumes", *ids, check=False)
-    for network in docker("network", "ls", "--quiet", *selector, check=False).split():
-        docker("network", "rm", network, check=False)
-    for volume in docker("volume", "ls", "--quiet", *selector, check=False).split():
-        docker("volume", "rm", "--force", volume, check=False)
-
-
 def labels_of(kind: str, ident: str) -> dict[str, str]:
     """A container's or a network's labels."""
     field = "{{json .Config.Labels}}" if kind == "container" else "{{json .Labels}}"
@@ -92,16 +80,6 @@ def workspace_of(started: subprocess.CompletedProcess[str]) -> Path:
     match = re.search(r"^Workspace: (.+)$", started.stdout, re.MULTILINE)
     assert match, started.stdout
     return Path(match.group(1).strip())
-
-
-@pytest.fixture
-def student() -> Iterator[str]:
-    """A student of this test alone; whatever carries its label is removed afterwards."""
-    name = new_student()
-    try:
-        yield name
-    finally:
-        remove_student(name)
 
 
 # --- a whole exercise, as a learner does it ----------------------------------------------

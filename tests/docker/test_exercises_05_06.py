@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 
@@ -26,23 +24,6 @@ DRIFTING = "06-provisioning-drift"
 ROLLOUT = "apt-get update && apt-get install -y webapp"
 
 
-@pytest.fixture
-def student() -> Iterator[str]:
-    name = f"x{uuid4().hex[:8]}"
-    try:
-        yield name
-    finally:
-        remove_student(name)
-
-
-def remove_student(student: str) -> None:
-    """Everything labelled with this student's name, and only that."""
-    selector = ["--filter", f"label=lab.student={student}"]
-    ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
-    if ids:
-        docker("rm", "--force", *ids, check=False)
-    for network in docker("network", "ls", "--quiet", *selector, check=False).split():
-        docker("network", "rm", network, check=False)
 
 
 def lab(*args: str, env: dict[str, str], exit_code: int = 0) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,7 @@ import re
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 
@@ -33,19 +31,6 @@ STATE = "dpkg-query -W -f='${Package}=${Version}:${db:Status-Abbrev}\\n' webapp 
 # --- helpers -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def student() -> Iterator[str]:
-    """A student of this test alone; whatever carries its label is removed afterwards."""
-    name = f"m{uuid4().hex[:8]}"
-    try:
-        yield name
-    finally:
-        selector = ["--filter", f"label=lab.student={name}"]
-        ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
-        if ids:
-            docker("rm", "--force", "--volumes", *ids, check=False)
-        for network in docker("network", "ls", "--quiet", *selector, check=False).split():
-            docker("network", "rm", network, check=False)
 
 
 def lab(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

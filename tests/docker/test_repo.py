@@ -11,9 +11,7 @@ import json
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 
@@ -74,21 +72,6 @@ faults:
 # --- helpers -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def student() -> Iterator[str]:
-    name = f"r{uuid4().hex[:8]}"
-    yield name
-    remove_student(name)
-
-
-def remove_student(student: str) -> None:
-    """Everything labelled with this student's name, and only that."""
-    selector = ["--filter", f"label=lab.student={student}"]
-    ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
-    if ids:
-        docker("rm", "--force", *ids, check=False)
-    for network in docker("network", "ls", "--quiet", *selector, check=False).split():
-        docker("network", "rm", network, check=False)
 
 
 def write_exercise(root: Path, exercise_id: str, body: str) -> dict[str, str]:

@@ -3,10 +3,7 @@ scripted servers and logs: what they accept, and the reasons a learner reads."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -15,6 +12,7 @@ from lab.checks.base import CheckContext
 from lab.checks.executor import HttpResult
 from lab.repo.specs import PackageRef
 from lab.settings import Settings
+from tests.helpers import load_exercise_checks
 from tests.unit.checks.fakes import FakeExecutor
 
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
@@ -23,20 +21,11 @@ EIGHT = [f"web{number}" for number in range(1, 9)]
 SETTINGS = Settings(home=Path("/nonexistent"), student="learner")  # never used: faked away
 
 
-def load(exercise_id: str) -> ModuleType:
-    """The exercise's checks.py, as a module of its own."""
-    spec = importlib.util.spec_from_file_location(
-        f"checks_of_{exercise_id[:2]}", EXERCISES / exercise_id / "checks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
 
 
-SNOWFLAKES = load("02-snowflakes")
-UPGRADE = load("03-the-99-percent-upgrade")
-HALF = load("04-half-configured")
+SNOWFLAKES = load_exercise_checks("02-snowflakes")
+UPGRADE = load_exercise_checks("03-the-99-percent-upgrade")
+HALF = load_exercise_checks("04-half-configured")
 
 
 # --- 02: the report against exercise.yaml's hand edits ------------------------------------

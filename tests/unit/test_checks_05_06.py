@@ -3,10 +3,7 @@ they accept, and the reasons a learner reads when they fail."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -14,25 +11,17 @@ from lab.checks.base import CheckContext
 from lab.checks.executor import ExecResult
 from lab.checks.registry import build_check
 from lab.checks.specs import PythonSpec
+from tests.helpers import load_exercise_checks
 from tests.unit.checks.fakes import FakeExecutor, server_info, verdicts
 
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 WEBS = ["web1", "web2", "web3", "web4"]
 
 
-def load(exercise_id: str) -> ModuleType:
-    """The exercise's checks.py, as a module of its own."""
-    spec = importlib.util.spec_from_file_location(
-        f"checks_of_{exercise_id[:2]}", EXERCISES / exercise_id / "checks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
 
 
-MOVING = load("05-moving-target")
-DRIFT = load("06-provisioning-drift")
+MOVING = load_exercise_checks("05-moving-target")
+DRIFT = load_exercise_checks("06-provisioning-drift")
 
 
 # --- 05: the next unpinned install -------------------------------------------------------
