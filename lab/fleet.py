@@ -230,7 +230,7 @@ def pick(infos: Sequence[ContainerInfo], wanted: Sequence[str] | None) -> list[C
     if unknown:
         raise UsageError(f"unknown server {unknown[0]!r}",
                          f"This exercise's servers are {', '.join(by_name) or 'not running'}.")
-    return [by_name[name] for name in wanted]
+    return [by_name[name] for name in dict.fromkeys(wanted)]  # `-s web1 -s web1`: once
 
 
 def stop(settings: Settings, exercise_id: str) -> int:

@@ -49,10 +49,6 @@ class Settings:
         return self.student_dir / "progress.json"
 
     @property
-    def state_file(self) -> Path:
-        return self.student_dir / "state.json"
-
-    @property
     def workspace_root(self) -> Path:
         override = os.environ.get("LAB_WORKSPACE")
         return Path(override).expanduser() if override else self.student_dir / "workspace"

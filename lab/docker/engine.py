@@ -113,7 +113,3 @@ def info() -> EngineInfo:
     )
 
 
-def ping() -> None:
-    """Raise EngineError unless the engine answers."""
-    with engine_errors():
-        client().ping()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,10 +67,6 @@ def inspect(ref: str) -> ImageInfo | None:
             return _image_info(api().inspect_image(ref))
         except ImageNotFound:
             return None
-
-
-def inspect_many(refs: Iterable[str]) -> dict[str, ImageInfo | None]:
-    return {ref: inspect(ref) for ref in refs}
 
 
 def list_lab_images() -> list[ImageInfo]:

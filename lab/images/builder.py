@@ -66,13 +66,6 @@ def ensure(
     return results
 
 
-def missing(names: list[str] | None = None) -> list[str]:
-    """The lab images (by name) that do not exist on the engine yet."""
-    from lab.docker import images
-
-    return [spec.name for spec in catalog.select(names) if images.inspect(spec.ref) is None]
-
-
 def _image_id(ref: str) -> str:
     from lab.docker import images
 
