@@ -119,16 +119,20 @@ def _display(step: SolutionStep) -> str:
     """The step as shown before it runs: a `lab` command as its words are passed on."""
     from lab.exercises.solution import shown
 
-    return f"lab {shlex.join(shlex.split(step)[1:])}" if isinstance(step, str) else shown(step)
+    if isinstance(step, str):
+        return f"lab {shlex.join(shlex.split(step)[1:])}"
+    return shown(step)
 
 
 def _run_step(step: SolutionStep, settings: Settings, workspace: Path) -> tuple[int, int]:
     """Run one step; returns its exit code and the one expected."""
-    from lab.exercises.solution import RunPython
+    from lab.exercises.solution import RunLab, RunPython
 
-    if isinstance(step, str):
-        command = [sys.executable, "-m", "lab", *shlex.split(step)[1:]]
-        return subprocess.run(command, env=_env(settings)).returncode, 0
+    if isinstance(step, str | RunLab):
+        line = step if isinstance(step, str) else step.lab
+        command = [sys.executable, "-m", "lab", *shlex.split(line)[1:]]
+        expected = step.exit_code if isinstance(step, RunLab) else 0
+        return subprocess.run(command, env=_env(settings)).returncode, expected
     if isinstance(step, RunPython):
         command = [sys.executable, step.python, *step.args]
         result = subprocess.run(command, cwd=workspace, env=_env(settings))

@@ -20,11 +20,12 @@ from lab.settings import Settings
 if TYPE_CHECKING:
     from lab.checks.executor import ExecResult, HttpResult, ServerInfo
     from lab.docker.containers import ContainerInfo, ContainerSpec
-    from lab.exercises.schema import Exercise
+    from lab.exercises.schema import Exercise, Server
     from lab.ssh import Target
 
 SSH_PORT = 22
 KEY_LABEL = "lab.key"
+IMAGE_NAME_LABEL = "image_name"  # lab.image-name: the deployed image as the learner named it
 SERVER_ROLE = "server"
 REPO_ROLE = "repo"
 REPO_HOST = "repo"  # the name servers' apt sources use (images/server/.../lab.list)
@@ -70,7 +71,11 @@ def lab_images_needed(exercise: Exercise) -> list[str]:
 
 
 def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[ContainerSpec]:
-    """Every container the exercise should have: its repository first, then its servers."""
+    """Every container the exercise should have: its repository first, then its servers.
+
+    Once an image was deployed to the fleet, its servers run that image (and its volumes).
+    """
+    from lab.deploy.state import StateStore
     from lab.docker.containers import ContainerSpec
 
     names = Names(settings.student, exercise.id)
@@ -81,17 +86,40 @@ def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[Con
             labels=names.labels(REPO_ROLE, server=REPO_ROLE), network=names.network,
             aliases=(REPO_HOST,), hostname=REPO_HOST,
         ))
-    key_label = key_fingerprint(public_key)
+    deployed = StateStore.of(settings, exercise.id).load().desired
     for server in exercise.spec.planned_servers():
-        specs.append(ContainerSpec(
-            name=names.container(server.name), image=image_ref(server.image),
-            labels=names.labels(SERVER_ROLE, server=server.name, key=key_label),
-            network=names.network,
-            aliases=(server.name,), hostname=server.name,
-            environment={"LAB_AUTHORIZED_KEY": public_key},
-            ports=tuple(dict.fromkeys((SSH_PORT, *server.ports))),
-        ))
+        if deployed is not None and server.name in deployed.servers:
+            specs.append(server_spec(names, server, deployed.image_id, public_key,
+                                     deployed.volumes, **{IMAGE_NAME_LABEL: deployed.image}))
+        else:
+            specs.append(server_spec(names, server, image_ref(server.image), public_key))
     return specs
+
+
+def server_spec(names: Names, server: Server, image: str, public_key: str,
+                volumes: dict[str, str] | None = None, **extra_labels: str) -> ContainerSpec:
+    """One server's container: named and aliased after the server, its ports on loopback.
+
+    A volume name may hold `{server}`, for a volume of each server's own.
+    """
+    from lab.docker.containers import ContainerSpec
+
+    return ContainerSpec(
+        name=names.container(server.name), image=image,
+        labels=names.labels(SERVER_ROLE, server=server.name, key=key_fingerprint(public_key),
+                            **extra_labels),
+        network=names.network,
+        aliases=(server.name,), hostname=server.name,
+        environment={"LAB_AUTHORIZED_KEY": public_key},
+        ports=tuple(dict.fromkeys((SSH_PORT, *server.ports))),
+        volumes={volume_name(names, name, server.name): path
+                 for name, path in (volumes or {}).items()},
+    )
+
+
+def volume_name(names: Names, name: str, server: str) -> str:
+    """The engine's name of an exercise's volume: lab-<student>-<exercise>-<name>."""
+    return f"{names.network}-{name.replace('{server}', server)}"
 
 
 @dataclass(frozen=True)
@@ -128,7 +156,7 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
         _in_parallel([partial(containers.remove, info.id) for info in existing.values()])
         existing = {}
     missing = [spec.name for spec in specs if spec.name not in existing]
-    if existing and missing and _set_up_at_start(exercise):
+    if existing and missing and _set_up_at_start(exercise) and not _deployed(specs):
         # Some containers were lost (removed by hand, `docker rm`): the ones made now would
         # miss what the lab did at the first start (publishing, provisioning, faults), so
         # the whole fleet is made again, the same way as the first time.
@@ -143,6 +171,11 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     targets(infos)  # every server runs and publishes its SSH port (each one was waited for)
     kept = set(existing) & {spec.name for spec in specs}
     return Converged(infos, fresh=not kept)
+
+
+def _deployed(specs: Sequence[ContainerSpec]) -> bool:
+    """Servers made from a deployed image need no set-up: a lost one is simply made again."""
+    return any(spec.volumes or spec.image.startswith("sha256:") for spec in specs)
 
 
 def _set_up_at_start(exercise: Exercise) -> bool:
@@ -162,16 +195,27 @@ def _converge_one(spec: ContainerSpec, found: ContainerInfo | None, report: Repo
 
     container_id = found.id if found else None
     if found is None:
-        container_id = containers.create_and_start(spec)
+        container_id = create(spec)
     elif not found.running:
         report(f"{spec.name} was {found.state}; starting it again")
         try:
             containers.start(found.id)
         except LabError:  # e.g. its network was pruned: make it again
             containers.remove(found.id)
-            container_id = containers.create_and_start(spec)
+            container_id = create(spec)
     if SSH_PORT in spec.ports and container_id:
         _wait_for_one(spec, container_id)
+
+
+def create(spec: ContainerSpec) -> str:
+    """Create and start a container, first making its named volumes with the lab's labels."""
+    from lab.docker import containers
+
+    for volume in spec.volumes:
+        containers.ensure_volume(volume, labels.managed(
+            student=spec.labels.get(labels.STUDENT, ""),
+            exercise=spec.labels.get(labels.EXERCISE, ""), role="volume"))
+    return containers.create_and_start(spec)
 
 
 def _wait_for_one(spec: ContainerSpec, container_id: str) -> None:

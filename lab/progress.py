@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
-import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -17,10 +14,11 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.errors import StateError
+from lab.files import write_atomically
 from lab.settings import Settings
 
 LOCK_TIMEOUT_SECONDS = 10
-REPLACE_RETRIES = 20  # Windows refuses to replace a file a reader has open; they close fast
+
 
 
 class ProgressRecovered(UserWarning):
@@ -176,7 +174,7 @@ class ProgressStore:
         warnings.warn(ProgressRecovered(message, moved_to), stacklevel=4)  # at load()'s caller
 
     def _write(self, progress: Progress) -> None:
-        _write_atomically(self.path, progress.model_dump_json(indent=2) + "\n")
+        write_atomically(self.path, progress.model_dump_json(indent=2) + "\n")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -203,42 +201,3 @@ def _free_path(path: Path, suffix: str) -> Path:
         candidate = path.with_name(f"{path.name}{suffix}-{number}")
         number += 1
     return candidate
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, flush it to disk, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        _replace(Path(temporary), path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(path.parent)
-
-
-def _replace(source: Path, target: Path) -> None:
-    for attempt in range(REPLACE_RETRIES):
-        try:
-            os.replace(source, target)
-            return
-        except PermissionError:
-            if sys.platform != "win32" or attempt == REPLACE_RETRIES - 1:
-                raise
-            time.sleep(0.05)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable; Windows cannot open a folder for this, nor needs to."""
-    if sys.platform == "win32":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -58,7 +58,8 @@ def _describe(info: ContainerInfo) -> ServerStatus:
         if started:
             uptime = int((datetime.now(timezone.utc) - started).total_seconds())
     return ServerStatus(
-        name=fleet.server_name(info), role=role, state=info.state, image=info.image,
+        name=fleet.server_name(info), role=role, state=info.state,
+        image=info.labels.get("lab.image-name", info.image),
         app_version=version,
         ports={b.container_port: f"{b.host_ip}:{b.host_port}" for b in info.ports},
         uptime_seconds=uptime, container=info.name,

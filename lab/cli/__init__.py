@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lab import __version__
-from lab.cli import dev, docs, doctor, drift, exercise, images, repo, servers
+from lab.cli import deploy, dev, docs, doctor, drift, exercise, images, repo, servers
 from lab.errors import ExitCode, LabError
 
 app = typer.Typer(
@@ -34,6 +34,12 @@ app.command()(servers.ssh)
 app.command(context_settings={"allow_interspersed_args": False})(servers.run)
 app.command()(servers.put)
 app.command()(drift.drift)
+app.command()(deploy.build)
+app.command()(deploy.deploy)
+app.command()(deploy.rollback)
+app.command()(deploy.history)
+app.command()(deploy.chaos)
+app.command()(deploy.reconcile)
 app.add_typer(images.app, name="images")
 app.add_typer(repo.app, name="repo")
 app.add_typer(dev.app, name="dev")

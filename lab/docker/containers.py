@@ -127,15 +127,34 @@ def start(container_id: str) -> None:
 
 
 def remove(container_id: str) -> None:
-    """Remove at once (SIGKILL): stand-in servers have nothing to flush."""
+    """Remove at once (SIGKILL): stand-in servers have nothing to flush.
+
+    Anonymous volumes (an image's VOLUME) go with their container, as they would with
+    `docker rm -v`; named volumes, the ones meant to outlive servers, stay.
+    """
     with engine_errors():
         try:
-            api().remove_container(container_id, force=True, v=False)
+            api().remove_container(container_id, force=True, v=True)
         except NotFound:
             pass
         except APIError as cause:
             if "already in progress" not in str(cause):
                 raise
+
+
+def stop(container_id: str, grace_seconds: int = 1) -> None:
+    with engine_errors(), suppress(NotFound):
+        api().stop(container_id, timeout=grace_seconds)
+
+
+def logs_tail(container_id: str, lines: int = 5) -> list[str]:
+    """The last lines a container printed (stdout and stderr), for a one-line diagnosis."""
+    with engine_errors():
+        try:
+            text = api().logs(container_id, tail=lines).decode(errors="replace")
+        except NotFound:
+            return []
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def exec_run(container_id: str, command: str, user: str = "root") -> ExecResult:
@@ -197,6 +216,17 @@ def find_volumes(**label_values: str) -> list[str]:
     with engine_errors():
         found = api().volumes(filters={"label": labels.selector(**label_values)})
     return [str(volume["Name"]) for volume in (found or {}).get("Volumes") or []]
+
+
+def ensure_volume(name: str, volume_labels: dict[str, str]) -> str:
+    """The named volume, created with the lab's labels if missing (never an unlabelled one,
+    which the engine would make on its own for a bind of a missing name)."""
+    with engine_errors():
+        try:
+            found = api().inspect_volume(name)
+        except NotFound:
+            found = api().create_volume(name, driver="local", labels=volume_labels)
+    return str(found["Name"])
 
 
 def remove_volume(name: str) -> None:

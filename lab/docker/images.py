@@ -17,6 +17,7 @@ from lab.docker.sdk import APIError, ImageNotFound
 from lab.errors import BuildError
 
 STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # apt's red E: lines, through the build stream
 LOG_TAIL = 12
 PULL_TIMEOUT = 30
 
@@ -69,10 +70,10 @@ def inspect(ref: str) -> ImageInfo | None:
             return None
 
 
-def list_lab_images() -> list[ImageInfo]:
-    """Every image carrying `lab.managed=true`, tagged or not."""
+def list_lab_images(**label_values: str) -> list[ImageInfo]:
+    """Every image carrying `lab.managed=true` (and these label values), tagged or not."""
     with engine_errors():
-        found = api().images(filters={"label": labels.selector()})
+        found = api().images(filters={"label": labels.selector(**label_values)})
     return [
         ImageInfo(
             id=item["Id"],
@@ -142,18 +143,23 @@ def build(
     buildargs: dict[str, str],
     on_progress: Callable[[BuildProgress], None],
     no_cache: bool = False,
+    network: str | None = None,
+    dockerfile: str | None = None,
 ) -> str:
-    """Build `context`'s Dockerfile; returns the image id or raises with the failing step."""
+    """Build `context`'s Dockerfile; returns the image id or raises with the failing step.
+
+    `network`: the network RUN steps join (a lab exercise's, where `repo` resolves).
+    """
     progress = BuildProgress()
     image_id = ""
     for event in _build_events(
         path=str(context), tag=tag_ref, labels=image_labels, buildargs=buildargs, pull=False,
-        nocache=no_cache,
+        nocache=no_cache, network_mode=network, dockerfile=dockerfile,
     ):
         if "error" in event:
             raise _build_failure(tag_ref, progress, str(event["error"]))
         image_id = event.get("aux", {}).get("ID", image_id)
-        for line in str(event.get("stream", "")).splitlines():
+        for line in COLOUR.sub("", str(event.get("stream", ""))).splitlines():
             _advance(progress, line)
             on_progress(progress)
     built = inspect(tag_ref)

@@ -135,7 +135,11 @@ class ExerciseSpec(FrozenModel):
 
     def solution_commands(self) -> list[list[str]]:
         """Each `lab` command step as the argument list after `lab`."""
-        return [shlex.split(step)[1:] for step in self.solution if isinstance(step, str)]
+        from lab.exercises.solution import RunLab
+
+        lines = [step if isinstance(step, str) else step.lab for step in self.solution
+                 if isinstance(step, str | RunLab)]
+        return [shlex.split(line)[1:] for line in lines]
 
     def solution_lines(self) -> list[str]:
         """Each solution step as people read it: the command line they would type."""

@@ -11,8 +11,9 @@ from pydantic import AfterValidator, Discriminator, Tag
 
 from lab.checks.specs import FrozenModel
 
-# The tag of each kind of step; a mapping's tag is the field that names its file.
-LAB, WRITE, PYTHON = "lab", "write", "python"
+# The tag of each kind of step; a mapping's tag is the field that names its file (or, for
+# a `lab` command expected to fail, the field holding the command).
+LAB, WRITE, PYTHON, LAB_FAILING = "lab", "write", "python", "lab-failing"
 
 
 def lab_command(step: str) -> str:
@@ -62,33 +63,48 @@ class RunPython(FrozenModel):
         return shlex.join(["python", self.python, *self.args])
 
 
+class RunLab(FrozenModel):
+    """A `lab` command whose failure is part of the lesson, like a deployment that stops at
+    an unhealthy server: `{lab: "lab deploy v3", exit_code: 1}`."""
+
+    lab: Annotated[str, AfterValidator(lab_command)]
+    exit_code: int
+
+    @property
+    def shown(self) -> str:
+        return self.lab
+
+
 # The steps written as a mapping, by the field that tells them apart.
-MAPPING_STEPS: dict[str, type[FrozenModel]] = {WRITE: WriteFile, PYTHON: RunPython}
+MAPPING_STEPS: dict[str, type[FrozenModel]] = {WRITE: WriteFile, PYTHON: RunPython,
+                                               LAB_FAILING: RunLab}
+MAPPING_FIELDS = {WRITE: WRITE, PYTHON: PYTHON, LAB_FAILING: "lab"}
 
 
 def _step_tag(value: Any) -> str | None:
-    """Which kind of step a value is: a string, or a mapping with `write` or `python`."""
+    """Which kind of step a value is: a string, or a mapping with `write`, `python` or `lab`."""
     if isinstance(value, str):
         return LAB
     if isinstance(value, dict):
-        return next((tag for tag in MAPPING_STEPS if tag in value), None)
+        return next((tag for tag, name in MAPPING_FIELDS.items() if name in value), None)
     return next((tag for tag, model in MAPPING_STEPS.items() if isinstance(value, model)), None)
 
 
 SolutionStep = Annotated[
     Annotated[Annotated[str, AfterValidator(lab_command)], Tag(LAB)]
     | Annotated[WriteFile, Tag(WRITE)]
-    | Annotated[RunPython, Tag(PYTHON)],
+    | Annotated[RunPython, Tag(PYTHON)]
+    | Annotated[RunLab, Tag(LAB_FAILING)],
     Discriminator(
         _step_tag,
         custom_error_type="solution_step",
         custom_error_message="must be a `lab` command line, or a mapping with `write` "
-                             "(a file to write in the workspace) or `python` (a workspace "
-                             "script to run)",
+                             "(a file to write in the workspace), `python` (a workspace "
+                             "script to run) or `lab` (a command line with its exit_code)",
     ),
 ]
 
 
-def shown(step: str | WriteFile | RunPython) -> str:
+def shown(step: str | WriteFile | RunPython | RunLab) -> str:
     """How a step is shown to people: the command line they would type."""
     return step if isinstance(step, str) else step.shown

@@ -77,7 +77,8 @@ def test_each_malformed_step_is_reported_at_its_line(tmp_path: Path) -> None:
         "like 'report.yaml'",
         "13: solution[3].exitcode: unknown field; did you mean 'exit_code'?",
         "14: solution[4]: must be a `lab` command line, or a mapping with `write` (a file to "
-        "write in the workspace) or `python` (a workspace script to run)",
+        "write in the workspace), `python` (a workspace script to run) or `lab` (a command "
+        "line with its exit_code)",
     ]
 
 

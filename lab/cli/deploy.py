@@ -1,0 +1,214 @@
+"""The immutable way: `lab build`, `lab deploy`, `lab rollback`, `lab history`, `lab chaos`
+and `lab reconcile`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from lab.deploy.state import Deployment, FleetState
+    from lab.docker.images import BuildProgress
+
+
+def build(
+    tag: Annotated[str, typer.Argument(help="The image's tag, like v2.")] = "latest",
+    file: Annotated[str | None, typer.Option(
+        "--file", "-f", help="The Dockerfile in your workspace (default: Dockerfile).")] = None,
+    build_arg: Annotated[list[str] | None, typer.Option(
+        "--build-arg", metavar="NAME=VALUE", help="A build argument; repeat for more.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build every step afresh.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when the smoke test fails, as a CI pipeline would.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the build log.")] = False,
+) -> None:
+    """Build your workspace's Dockerfile into an image (lab-<you>/app:TAG), then smoke-test it."""
+    from lab import console, lifecycle
+    from lab.deploy import builds, smoke
+    from lab.settings import current
+
+    settings = current()
+    exercise = lifecycle.current(settings)
+    arguments = _build_args(build_arg or [])
+    with console.tasks(transient=True) as tasks:
+        tasks.add("build")
+
+        def shown(progress: BuildProgress) -> None:
+            if verbose:
+                tasks.log(f"build | {progress.line}")
+            tasks.update("build", completed=progress.step, total=progress.steps or None,
+                         status=f"step {progress.step}/{progress.steps} "
+                                f"{progress.instruction[:60]}")
+
+        built = builds.build(settings, exercise, tag, dockerfile=file, build_args=arguments,
+                             no_cache=no_cache, on_progress=shown)
+    console.success(f"built {built.ref} ({built.image_id.removeprefix('sha256:')[:12]}) "
+                    f"in {built.seconds:.1f} s")
+    result = smoke.run(settings, exercise.id, built.image_id)
+    if result.healthy:
+        console.success(f"smoke test: a container of {built.ref} {result.detail} on /health")
+        return
+    console.warn(f"smoke test failed: a container of {built.ref}: {result.detail}; deploying "
+                 "it would stop at the first server")
+    if strict:
+        raise typer.Exit(1)
+
+
+def _build_args(options: list[str]) -> dict[str, str]:
+    from lab.errors import UsageError
+
+    arguments = {}
+    for option in options:
+        name, equals, value = option.partition("=")
+        if not equals or not name:
+            raise UsageError(f"--build-arg {option!r} is not NAME=VALUE",
+                             "Write it like --build-arg WEBAPP_VERSION=2.0.")
+        arguments[name] = value
+    return arguments
+
+
+def deploy(
+    image: Annotated[str, typer.Argument(
+        help="One of your tags (v2), or an image reference or id.")],
+    volume: Annotated[list[str] | None, typer.Option(
+        "--volume", metavar="NAME:/PATH",
+        help="A named volume mounted in every server; {server} in NAME gives each its own. "
+             "Kept for later deploys.")] = None,
+) -> None:
+    """Replace every server, one at a time, with a new container from IMAGE; health-checked."""
+    from lab import console
+    from lab.deploy import rollout
+    from lab.settings import current
+
+    volumes = rollout.parse_volumes(volume) if volume else None
+    done = rollout.deploy(current(), image, console.info, volumes=volumes)
+    _deployed(done)
+
+
+def rollback() -> None:
+    """Deploy again the last image that deployed successfully before the newest one."""
+    from lab import console
+    from lab.deploy import rollout
+    from lab.settings import current
+
+    _deployed(rollout.rollback(current(), console.info))
+
+
+def _deployed(done: Deployment) -> None:
+    from lab import console
+
+    console.success(f"deployment #{done.number}: {len(done.replaced)} servers run "
+                    f"{done.image} ({done.image_id.removeprefix('sha256:')[:12]}), "
+                    f"in {done.seconds or 0:.1f} s")
+
+
+def history(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List this exercise's deployments and rollbacks, oldest first, with what runs now."""
+    from lab import console, lifecycle
+    from lab.deploy.state import StateStore
+    from lab.settings import current
+
+    settings = current()
+    exercise = lifecycle.current(settings)
+    state = StateStore.of(settings, exercise.id).load()
+    if as_json:
+        console.raw(state.model_dump_json(indent=2) + "\n")
+        return
+    if not state.deployments:
+        console.info(f"Nothing deployed to {exercise.id} yet: `lab deploy TAG` does it.")
+        return
+    console.table(["#", "when", "kind", "image", "id", "result", "seconds", "servers", "note"],
+                  [_history_row(item) for item in state.deployments],
+                  styles=[_history_style(item.result) for item in state.deployments])
+    _desired_line(state)
+
+
+def _history_row(item: Deployment) -> list[str]:
+    return [str(item.number), item.started_at.astimezone().strftime("%H:%M:%S"), item.kind,
+            item.image, item.image_id.removeprefix("sha256:")[:12], item.result,
+            f"{item.seconds:.1f}" if item.seconds is not None else "",
+            str(len(item.replaced)), item.message]
+
+
+def _history_style(result: str) -> str | None:
+    return {"failed": "red", "interrupted": "yellow"}.get(result)
+
+
+def _desired_line(state: FleetState) -> None:
+    from lab import console
+
+    if state.desired:
+        console.info(f"Desired: {state.desired.image} on "
+                     f"{', '.join(state.desired.servers)}")
+
+
+def chaos(
+    kill: Annotated[int, typer.Option(
+        "--kill", min=0, help="Kill and remove N random servers (terminated instances).")] = 0,
+    stop: Annotated[int, typer.Option(
+        "--stop", min=0, help="Stop N random servers (crashed machines).")] = 0,
+    edit: Annotated[list[str] | None, typer.Option(
+        "--edit", metavar="SERVER", help="Change SERVER by hand; repeat for more.")] = None,
+    random_fault: Annotated[bool, typer.Option(
+        "--random", help="One fault of a random kind on a random server.")] = False,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Pick the same victims as an earlier run with this seed.")] = None,
+) -> None:
+    """Chaos Monkey: kill, stop or hand-edit servers; `lab reconcile` repairs them."""
+    from lab import console, fleet, lifecycle
+    from lab.deploy import chaos as monkey
+    from lab.errors import UsageError
+    from lab.settings import current
+
+    settings = current()
+    if not (kill or stop or edit or random_fault):
+        raise UsageError("say which fault", "Add --kill N, --stop N, --edit SERVER or --random.")
+    exercise = lifecycle.current(settings)
+    running = [fleet.server_name(info) for info in fleet.servers(settings, exercise.id)
+               if info.running]
+    chosen_seed = seed if seed is not None else monkey.new_seed()
+    plan = monkey.choose(running, chosen_seed, kill=kill, stop=stop, edit=edit or [],
+                         random_fault=random_fault)
+    caused = monkey.unleash(settings, plan, chosen_seed, console.info)
+    if kill or stop or random_fault:
+        console.note(f"{caused} fault{'s' if caused != 1 else ''} with seed {chosen_seed}: "
+                     f"`--seed {chosen_seed}` picks the same servers again")
+
+
+def reconcile(
+    watch: Annotated[bool, typer.Option(
+        "--watch", "-w", help="Keep reconciling until Ctrl-C, showing each repair.")] = False,
+    no_drift: Annotated[bool, typer.Option(
+        "--no-drift", help="Skip drift: only missing, stopped and wrong servers.")] = False,
+    drift_every: Annotated[float, typer.Option(
+        "--drift-every", min=0.5, help="With --watch: seconds between drift scans.")] = 5.0,
+    duration: Annotated[float | None, typer.Option(
+        "--for", min=0.1, help="With --watch: stop after this many seconds.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the repairs as JSON.")] = False,
+) -> None:
+    """Make the fleet match the desired state: missing servers made, wrong ones replaced."""
+    from lab import console
+    from lab.deploy.reconcile import Reconciler
+    from lab.settings import current
+
+    loop = Reconciler.current(current(), console.info)
+    if not watch:
+        repairs = loop.once(check_drift=not no_drift)
+        if as_json:
+            console.raw(json.dumps([repair.__dict__ for repair in repairs], indent=2) + "\n")
+        elif not repairs:
+            console.success("the fleet matches the desired state; nothing to do")
+        return
+    console.note(f"watching {loop.exercise.id}: every {0.5} s for missing or stopped servers, "
+                 f"every {drift_every:g} s for drift; Ctrl-C ends it")
+    try:
+        repairs_made = loop.watch(drift_every=drift_every if not no_drift else float("inf"),
+                                  stop_after=duration)
+    except KeyboardInterrupt:
+        console.note("stopped watching")
+        return
+    console.note(f"stopped watching after {duration:g} s; {repairs_made} repairs")

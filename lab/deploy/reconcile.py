@@ -1,0 +1,204 @@
+"""`lab reconcile`: a desired-state loop. The recorded image and servers are compared with
+what runs; missing servers are made, stopped, foreign or drifted ones replaced."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lab.errors import StateError
+from lab.settings import Settings
+
+if TYPE_CHECKING:
+    from lab.deploy.health import Health
+    from lab.deploy.state import Desired, Event
+    from lab.docker.containers import ContainerInfo
+    from lab.exercises.schema import Exercise
+
+Report = Callable[[str], None]
+POLL_SECONDS = 0.5  # how often --watch looks at the containers: a cheap list call
+DRIFT_EVERY = 5.0  # how often --watch asks for drift: a `docker diff` of every server
+RETRY_AFTER = 10.0  # a server whose repair failed is left alone this long before retrying
+
+
+@dataclass(frozen=True)
+class Action:
+    """One repair: `create` a missing server, `replace` a wrong one, `remove` an extra one."""
+
+    server: str
+    kind: str
+    reason: str
+    container_id: str = ""  # the container found, if any
+
+    @property
+    def text(self) -> str:
+        verb = {"create": "recreated", "replace": "replaced", "remove": "removed"}[self.kind]
+        return f"{self.server}: {self.reason}; {verb}"
+
+
+def short(image_id: str) -> str:
+    return image_id.removeprefix("sha256:")[:12]
+
+
+def plan(desired: Desired, observed: Sequence[ContainerInfo],
+         drifted: Collection[str] = ()) -> list[Action]:
+    """What to do so that `observed` (the exercise's server containers) becomes `desired`."""
+    from lab import fleet
+
+    by_server: dict[str, list[ContainerInfo]] = {}
+    for info in observed:
+        by_server.setdefault(fleet.server_name(info), []).append(info)
+    actions = []
+    for name in desired.servers:
+        found = by_server.pop(name, [])
+        if not found:
+            actions.append(Action(name, "create", "missing"))
+            continue
+        actions += [Action(name, "remove", "a second container", extra.id)
+                    for extra in found[1:]]
+        reason = _wrong(found[0], desired, name in drifted)
+        if reason:
+            actions.append(Action(name, "replace", reason, found[0].id))
+    for name, extras in sorted(by_server.items()):
+        actions += [Action(name, "remove", "not in the desired state", info.id)
+                    for info in extras]
+    return actions
+
+
+def _wrong(info: ContainerInfo, desired: Desired, drifted: bool) -> str:
+    if not info.running:
+        return f"was {info.state}"
+    if info.image_id != desired.image_id:
+        return f"runs image {short(info.image_id)}, not the desired {short(desired.image_id)}"
+    if drifted:
+        return "drifted from its image"
+    return ""
+
+
+@dataclass
+class Reconciler:
+    """One exercise's loop; remembers failed repairs so a broken image is not retried at once."""
+
+    settings: Settings
+    exercise: Exercise
+    report: Report
+    failed_at: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def current(cls, settings: Settings, report: Report) -> Reconciler:
+        from lab import lifecycle
+
+        reconciler = cls(settings, lifecycle.current(settings), report)
+        reconciler.desired()  # one clear error before anything else
+        return reconciler
+
+    def desired(self) -> Desired:
+        from lab.deploy.state import StateStore
+
+        desired = StateStore.of(self.settings, self.exercise.id).load().desired
+        if desired is None:
+            raise StateError(f"nothing was deployed to {self.exercise.id} yet, so the lab has no "
+                             "desired state to keep", "Deploy an image first: `lab deploy TAG`.")
+        return desired
+
+    def observe(self) -> list[ContainerInfo]:
+        from lab import fleet
+
+        return fleet.servers(self.settings, self.exercise.id)
+
+    def drifted(self, desired: Desired, observed: Sequence[ContainerInfo]) -> set[str]:
+        """Servers whose running container changed since its image (per `lab drift`)."""
+        from lab import drift, fleet
+
+        candidates = [fleet.server_name(info) for info in observed
+                      if info.running and info.image_id == desired.image_id]
+        if not candidates:
+            return set()
+        found = drift.fleet_drift(self.settings, candidates)
+        return {server.name for server in found.drifted}
+
+    def once(self, check_drift: bool = True) -> list[Action]:
+        """Look, and repair what differs; returns the repairs made."""
+        desired = self.desired()
+        observed = self.observe()
+        drifted = self.drifted(desired, observed) if check_drift else set()
+        if not self._due(plan(desired, observed, drifted)):
+            return []
+        from lab.locking import state_lock
+
+        with state_lock(self.settings, self.report):
+            # A deployment may have run meanwhile: look again before acting.
+            desired = self.desired()
+            actions = self._due(plan(desired, self.observe(), drifted))
+            return self._apply(desired, actions)
+
+    def _due(self, actions: list[Action]) -> list[Action]:
+        now = time.monotonic()
+        return [action for action in actions
+                if now - self.failed_at.get(action.server, -RETRY_AFTER) >= RETRY_AFTER]
+
+    def _apply(self, desired: Desired, actions: list[Action]) -> list[Action]:
+        from lab.deploy.state import StateStore
+        from lab.parallel import map_in_threads
+
+        if not actions:
+            return []
+        outcomes = map_in_threads(lambda action: self._repair(desired, action), actions,
+                                  workers=8, name="reconcile")
+        StateStore.of(self.settings, self.exercise.id).update(
+            lambda state: state.with_events(*outcomes))
+        return [action for action, event in zip(actions, outcomes, strict=True)
+                if not event.detail.startswith("failed")]
+
+    def _repair(self, desired: Desired, action: Action) -> Event:
+        from lab.deploy.state import Event, utc_now
+        from lab.docker import containers
+
+        if action.kind == "remove":
+            containers.remove(action.container_id)
+            self.report(action.text)
+            return Event(at=utc_now(), kind="remove", server=action.server,
+                         container_id=action.container_id, detail=action.reason)
+        began = time.monotonic()
+        container_id, verdict = self._remake(desired, action.server)
+        seconds = time.monotonic() - began
+        if not verdict.ok:
+            self.failed_at[action.server] = time.monotonic()
+            self.report(f"{action.server}: {action.reason}; its new container is unhealthy "
+                        f"({verdict.detail}); retrying in {RETRY_AFTER:.0f} s")
+            return Event(at=utc_now(), kind=action.kind, server=action.server,
+                         container_id=container_id, detail=f"failed: {verdict.detail}")
+        self.failed_at.pop(action.server, None)
+        self.report(f"{action.text}, healthy in {seconds:.1f} s")
+        return Event(at=utc_now(), kind=action.kind, server=action.server,
+                     container_id=container_id, detail=action.reason)
+
+    def _remake(self, desired: Desired, name: str) -> tuple[str, Health]:
+        from lab import ssh
+        from lab.deploy import rollout
+        from lab.docker import containers
+
+        server = next(item for item in self.exercise.spec.planned_servers() if item.name == name)
+        fleet = rollout.Fleet(self.settings, self.exercise,
+                              ssh.public_key(ssh.ensure_key(self.settings.private_key)),
+                              desired.image_id, desired.image, dict(desired.volumes),
+                              deployment=0)
+        verdict = rollout.replace_server(fleet, server)
+        made = containers.find(student=self.settings.student, exercise=self.exercise.id,
+                               server=name)
+        return (made[0].id if made else ""), verdict
+
+    def watch(self, *, drift_every: float = DRIFT_EVERY, stop_after: float | None = None) -> int:
+        """Reconcile until Ctrl-C (or `stop_after` seconds); returns the repairs made."""
+        began = time.monotonic()
+        last_drift = -drift_every
+        repairs = 0
+        while stop_after is None or time.monotonic() - began < stop_after:
+            check_drift = time.monotonic() - last_drift >= drift_every
+            if check_drift:
+                last_drift = time.monotonic()
+            repairs += len(self.once(check_drift=check_drift))
+            time.sleep(POLL_SECONDS)
+        return repairs

@@ -1,0 +1,179 @@
+"""`lab deploy` and `lab rollback`: every server replaced by a new container from one image,
+one at a time, each one health-checked before the next; every deployment is recorded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lab.errors import LabError, StateError, UsageError
+from lab.settings import Settings
+
+if TYPE_CHECKING:
+    from lab.deploy.health import Health
+    from lab.deploy.state import Deployment, FleetState, Kind, Result, StateStore
+    from lab.exercises.schema import Exercise, Server
+
+STRATEGY = "one-at-a-time"
+DEPLOYMENT_LABEL = "deployment"  # lab.deployment=<number> on the containers a deployment made
+Report = Callable[[str], None]
+
+
+class DeployFailed(LabError):
+    """A server failed its health check, so the rollout stopped."""
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """What a rollout needs to make one server's container."""
+
+    settings: Settings
+    exercise: Exercise
+    public_key: str
+    image_id: str
+    image_name: str  # as the learner knows it, shown by `lab status`
+    volumes: dict[str, str]
+    deployment: int
+
+
+def parse_volumes(options: Sequence[str]) -> dict[str, str]:
+    """`NAME:/path` options: a named volume of the exercise, mounted at /path in each server."""
+    import re
+
+    volumes = {}
+    for option in options:
+        name, _, path = option.partition(":")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*(\{server\}[a-z0-9_.-]*)?", name) \
+                or not path.startswith("/"):
+            raise UsageError(f"--volume {option!r} is not NAME:/PATH",
+                             "Give a volume name and an absolute path in the server, like "
+                             "`--volume data:/var/lib/guestbook`.")
+        volumes[name] = path
+    return volumes
+
+
+def deploy(settings: Settings, reference: str, report: Report, *,
+           volumes: dict[str, str] | None = None) -> Deployment:
+    """Replace every server with a container of the image `reference` names."""
+    from lab.deploy import builds
+    from lab.locking import state_lock
+
+    image = builds.resolve(settings, reference)
+    with state_lock(settings, report):
+        return roll_out(settings, image.id, builds.display_name(image, settings), report,
+                        volumes=volumes)
+
+
+def rollback(settings: Settings, report: Report) -> Deployment:
+    """Deploy again the newest image that was deployed successfully before the newest one."""
+    from lab import lifecycle
+    from lab.deploy import builds
+    from lab.deploy.state import StateStore
+    from lab.locking import state_lock
+
+    exercise = lifecycle.current(settings)
+    target = StateStore.of(settings, exercise.id).load().rollback_target()
+    if target is None:
+        raise StateError("there is nothing to roll back to: no earlier deployment of another "
+                         "image succeeded", "`lab history` lists this exercise's deployments.")
+    image = builds.resolve(settings, target.image_id)
+    report(f"rolling back to {target.image} (deployment #{target.number})")
+    with state_lock(settings, report):
+        return roll_out(settings, image.id, target.image, report, kind="rollback")
+
+
+def roll_out(settings: Settings, image_id: str, image_name: str, report: Report, *,
+             volumes: dict[str, str] | None = None, kind: Kind = "deploy") -> Deployment:
+    """The rollout itself, under the caller's state lock: record, replace, judge, record."""
+    from lab import lifecycle, ssh
+    from lab.deploy.state import StateStore
+
+    exercise, _ = lifecycle.running(settings)
+    store = StateStore.of(settings, exercise.id)
+    before = store.load()
+    if volumes is None:
+        volumes = dict(before.desired.volumes) if before.desired else {}
+    number = _begin(store, kind, image_name, image_id)
+    fleet = Fleet(settings, exercise, ssh.public_key(ssh.ensure_key(settings.private_key)),
+                  image_id, image_name, volumes, number)
+    replaced: list[str] = []
+    try:
+        _replace_each(fleet, image_name, replaced, report)
+    except DeployFailed as failure:
+        _finish(store, number, "failed", failure.message, replaced)
+        raise
+    except LabError as failure:
+        _finish(store, number, "failed", failure.line(), replaced)
+        raise
+    except KeyboardInterrupt:
+        _finish(store, number, "interrupted", "interrupted (Ctrl-C)", replaced)
+        raise
+    return _succeed(store, fleet, image_name, replaced)
+
+
+def _begin(store: StateStore, kind: Kind, image_name: str, image_id: str) -> int:
+    begun: list[Deployment] = []
+
+    def change(state: FleetState) -> FleetState:
+        new_state, deployment = state.begin(kind, image_name, image_id, STRATEGY)
+        begun.append(deployment)
+        return new_state
+
+    store.update(change)
+    return begun[0].number
+
+
+def _finish(store: StateStore, number: int, result: Result, message: str,
+            replaced: list[str]) -> None:
+    store.update(lambda state: state.finish(number, result, message, tuple(replaced)))
+
+
+def _succeed(store: StateStore, fleet: Fleet, image_name: str, replaced: list[str]) -> Deployment:
+    from lab.deploy.state import Desired
+
+    desired = Desired(image=image_name, image_id=fleet.image_id,
+                      servers=tuple(fleet.exercise.spec.server_names), volumes=fleet.volumes)
+    state = store.update(lambda state: state.finish(fleet.deployment, "succeeded", "",
+                                                    tuple(replaced), desired))
+    return state.deployments[-1]
+
+
+def _replace_each(fleet: Fleet, image_name: str, replaced: list[str], report: Report) -> None:
+    servers = fleet.exercise.spec.planned_servers()
+    for position, server in enumerate(servers):
+        began = time.monotonic()
+        verdict = replace_server(fleet, server)
+        replaced.append(server.name)
+        if not verdict.ok:
+            untouched = [other.name for other in servers[position + 1:]]
+            raise DeployFailed(_failure_message(server.name, verdict.detail, image_name,
+                                                untouched),
+                               "`lab rollback` returns the fleet to the last good image; "
+                               "`lab history` shows what happened.")
+        report(f"{server.name}: replaced, healthy in {time.monotonic() - began:.1f} s")
+
+
+def _failure_message(server: str, detail: str, image_name: str, untouched: list[str]) -> str:
+    rest = (f"; {', '.join(untouched)} {'was' if len(untouched) == 1 else 'were'} not touched"
+            if untouched else "")
+    return (f"{server} failed its health check on {image_name}: {detail}. The rollout "
+            f"stopped{rest}")
+
+
+def replace_server(fleet: Fleet, server: Server) -> Health:
+    """Remove the server's container (if any), make a new one from the image, judge it."""
+    from lab import fleet as fleets
+    from lab.deploy import health
+    from lab.docker import containers
+
+    names = fleets.Names(fleet.settings.student, fleet.exercise.id)
+    spec = fleets.server_spec(names, server, fleet.image_id, fleet.public_key, fleet.volumes,
+                              **{DEPLOYMENT_LABEL: str(fleet.deployment),
+                                 fleets.IMAGE_NAME_LABEL: fleet.image_name})
+    for info in containers.find(student=fleet.settings.student, exercise=fleet.exercise.id,
+                                server=server.name):
+        containers.remove(info.id)
+    container_id = fleets.create(spec)
+    return health.wait_healthy(container_id)
