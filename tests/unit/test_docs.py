@@ -112,7 +112,7 @@ def test_the_cli_reference_lists_every_command() -> None:
 
 
 @pytest.mark.parametrize("line", [
-    "lab deploy web:v2",
+    "lab deploy v2 --strategy blue-green",
     "lab run --everything -- uptime",
     "lab images bake",
     "lab --verbose start",
@@ -131,6 +131,8 @@ def test_a_command_the_lab_does_not_have_is_a_problem(line: str) -> None:
     "lab images load FILE",
     "lab docs --port=8001 --no-browser",
     "lab reset --all --progress",
+    "lab deploy v2 --volume 'guestbook-{server}:/var/lib/guestbook'",
+    "lab chaos --kill 2 --seed 7",
 ])
 def test_real_commands_are_not_problems(line: str) -> None:
     (quote,) = commands.quotes(f"```bash\n{line}\n```\n", "page.md")
