@@ -52,6 +52,7 @@ def check_one(settings: Settings, exercise_id: str, ensure_images: EnsureImages,
     exercise = Catalogue.of(settings).load(exercise_id)
     try:
         fleet.stop(settings, exercise_id)
+        fleet.forget_deployments(settings, exercise_id)
         workspace.backup(exercise, settings)  # the starter files as they are now, not a
         report(f"{exercise_id}: fresh start")  # workspace an earlier dev check left behind
         lifecycle.start(settings, exercise, ensure_images, report)
@@ -67,4 +68,5 @@ def check_one(settings: Settings, exercise_id: str, ensure_images: EnsureImages,
         result.problems.append(failure.line())
     finally:
         fleet.stop(settings, exercise_id)
+        fleet.forget_deployments(settings, exercise_id)
     return result

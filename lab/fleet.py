@@ -289,6 +289,19 @@ def stop(settings: Settings, exercise_id: str) -> int:
     return len(infos)
 
 
+def forget_deployments(settings: Settings, exercise_id: str) -> int:
+    """The exercise as before any `lab deploy`: no desired image, no history, and none of its
+    named volumes (the data its servers kept); returns how many volumes went."""
+    from lab.deploy.state import StateStore
+    from lab.docker import containers
+
+    StateStore.of(settings, exercise_id).forget()
+    volumes = containers.find_volumes(student=settings.student, exercise=exercise_id)
+    for volume in volumes:
+        containers.remove_volume(volume)
+    return len(volumes)
+
+
 def stop_others(settings: Settings, keep: str) -> list[str]:
     """Stop every other exercise of this student; returns the exercises stopped."""
     from lab.docker import containers

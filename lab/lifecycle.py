@@ -121,11 +121,12 @@ def reset(settings: Settings, exercise: Exercise, *, forget_progress: bool,
 
     with state_lock(settings, report):
         removed = fleet.stop(settings, exercise.id)
+        volumes = fleet.forget_deployments(settings, exercise.id)
         backup = workspace.backup(exercise, settings)
         if forget_progress:
             ProgressStore.of(settings).update(lambda progress: _forget(progress, exercise.id))
     started = start(settings, exercise, ensure_images, report)
-    return Reset(exercise, backup, {"containers": removed}, started)
+    return Reset(exercise, backup, {"containers": removed, "volumes": volumes}, started)
 
 
 def reset_all(settings: Settings, *, forget_progress: bool, report: Report) -> Reset:
@@ -138,8 +139,10 @@ def reset_all(settings: Settings, *, forget_progress: bool, report: Report) -> R
 
     with state_lock(settings, report):
         removed = fleet.remove_everything(settings.student)
-        backups = [workspace.backup(exercise, settings)
-                   for exercise in Catalogue.of(settings).exercises()]
+        exercises = Catalogue.of(settings).exercises()
+        for exercise in exercises:
+            fleet.forget_deployments(settings, exercise.id)
+        backups = [workspace.backup(exercise, settings) for exercise in exercises]
         store = ProgressStore.of(settings)
         if forget_progress:
             store.save(Progress())

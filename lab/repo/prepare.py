@@ -56,11 +56,21 @@ def _set_up(exercise: Exercise, settings: Settings, infos: Sequence[ContainerInf
     if spec.repository:  # without it the schema allows only hand edits and holds
         repo_id = repository_id(infos)
         filenames = _publish(exercise, settings, infos, repo_id, report)
+        if _deployed(settings, exercise):
+            # The servers run the image the learner deployed: it is what they should be, so
+            # nothing is installed on them, and the faults of the mutable story stay off.
+            return
         provision.run_steps(spec.provision, repo_id, containers, spec.expand, filenames, report)
         armed = any(isinstance(fault, RepositoryFault) for fault in spec.faults)
     provision.server_faults(spec.faults, containers, spec.expand, report)
     if repo_id and armed:
         faults.arm(repo_id)
+
+
+def _deployed(settings: Settings, exercise: Exercise) -> bool:
+    from lab.deploy.state import StateStore
+
+    return StateStore.of(settings, exercise.id).load().desired is not None
 
 
 def _publish(exercise: Exercise, settings: Settings, infos: Sequence[ContainerInfo],
