@@ -165,3 +165,41 @@ def test_a_deployed_fleet_survives_stop_and_start_and_reset_forgets_it(
     assert history(env)["deployments"] == []
     assert {app_version(student, web) for web in WEBS} == {"1.0"}
     assert docker("volume", "ls", "-q", "--filter", f"label=lab.student={student}") == ""
+
+
+def healthy_servers(student: str) -> int:
+    """How many of the exercise's servers answer /health with `ok` right now."""
+    import urllib.request
+
+    ports = docker("ps", "--filter", f"label=lab.student={student}", "--filter",
+                   "label=lab.role=server", "--format", "{{.Ports}}", check=False)
+    count = 0
+    for port in re.findall(r"127\.0\.0\.1:(\d+)->80/tcp", ports):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as page:
+                count += page.read().decode().strip() == "ok"
+        except OSError:
+            pass
+    return count
+
+
+def test_one_at_a_time_never_has_more_than_one_server_down(
+        env: dict[str, str], student: str) -> None:
+    folder = workspace(env)
+    (folder / "Dockerfile").write_text(GOLDEN.replace("{flavour}", "a"))
+    lab("build", "v2", env=env)
+    lab("deploy", "v2", env=env)
+    (folder / "Dockerfile").write_text(GOLDEN.replace("{flavour}", "b"))
+    lab("build", "v2b", env=env)
+
+    rollout = subprocess.Popen([sys.executable, "-m", "lab", "deploy", "v2b"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **env})
+    samples = []
+    while rollout.poll() is None:
+        samples.append(healthy_servers(student))
+    assert rollout.returncode == 0, rollout.stderr.read() if rollout.stderr else ""
+    assert len(samples) >= 10  # the rollout was watched throughout, not glimpsed
+    assert min(samples) >= len(WEBS) - 1, samples
+    assert min(samples) == len(WEBS) - 1  # and each server really was out for a moment
+    assert set(server_images(student).values()) == {image_id(student, "v2b")}
