@@ -6,8 +6,13 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from lab.errors import StateError
 
 REPLACE_RETRIES = 20  # Windows refuses to replace a file a reader has open; they close fast
 
@@ -49,3 +54,15 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def updating(path: Path, lock: FileLock) -> Iterator[None]:
+    """Hold the lock that guards `path` while it is read and written again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise StateError(f"another lab command is updating {path}",
+                         "Wait for it to finish, then try again.") from None

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lab.errors import StateError
-from lab.files import write_atomically
+from lab.files import updating, write_atomically
 from lab.settings import Settings
 
 LOCK_TIMEOUT_SECONDS = 10
@@ -176,17 +175,8 @@ class ProgressStore:
     def _write(self, progress: Progress) -> None:
         write_atomically(self.path, progress.model_dump_json(indent=2) + "\n")
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with self._lock:
-                yield
-        except Timeout:
-            raise StateError(
-                f"another lab command is updating {self.path}",
-                "Wait for it to finish, then try again.",
-            ) from None
+    def _locked(self) -> AbstractContextManager[None]:
+        return updating(self.path, self._lock)
 
 
 def _stamp() -> str:

@@ -3,17 +3,17 @@ history, and the chaos and repairs since; one JSON file per student and exercise
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.errors import StateError
-from lab.files import write_atomically
+from lab.files import updating, write_atomically
 from lab.settings import Settings
 
 EVENTS_KEPT = 500  # `lab reconcile --watch` may run for hours: keep the newest only
@@ -153,12 +153,5 @@ class StateStore:
         with self._locked():
             self.path.unlink(missing_ok=True)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with self._lock:
-                yield
-        except Timeout:
-            raise StateError(f"another lab command is updating {self.path}",
-                             "Wait for it to finish, then try again.") from None
+    def _locked(self) -> AbstractContextManager[None]:
+        return updating(self.path, self._lock)
