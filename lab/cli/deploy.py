@@ -29,9 +29,9 @@ def build(
     from lab.deploy import builds, smoke
     from lab.settings import current
 
+    arguments = _build_args(build_arg or [])  # a typo is reported before anything else
     settings = current()
     exercise = lifecycle.current(settings)
-    arguments = _build_args(build_arg or [])
     with console.tasks(transient=True) as tasks:
         tasks.add("build")
 

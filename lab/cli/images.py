@@ -1,4 +1,5 @@
-"""`lab images ...`: list, build, bootstrap, save, load and prune the lab's own images."""
+"""`lab images ...`: list, build, bootstrap, save, load and prune the lab's own images;
+list and prune the learner's."""
 
 from __future__ import annotations
 
@@ -14,29 +15,64 @@ if TYPE_CHECKING:
     from lab.console import Tasks
     from lab.images.builder import BuildResult
     from lab.images.catalog import ImageSpec
+    from lab.images.inventory import MyImageRow
 
-app = typer.Typer(help="The lab's own images: build them, or move them offline.",
+app = typer.Typer(help="The lab's own images (build them, move them offline), and yours.",
                   no_args_is_help=True)
 
 
 @app.command("list")
 def list_images(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="Only your own images, made by `lab build`.")] = False,
 ) -> None:
-    """List the lab's images on this engine."""
+    """List the lab's images on this engine, then your own (`lab build`)."""
     from lab import console
     from lab.images import inventory
+    from lab.settings import current
 
+    if mine:
+        _list_mine(inventory.my_rows(current()), as_json)
+        return
     rows = inventory.rows()
-    if as_json:
+    if as_json:  # the lab's images only, as ever: `--mine --json` gives yours
         console.raw(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
         return
+    my_rows = inventory.my_rows(current())
     if not rows:
         console.info("No lab images yet. `lab images build` makes them.")
-        return
+    else:
+        console.table(
+            ["image", "reference", "id", "created", "size (MB)", "status"],
+            [[r.name, r.ref, r.image_id, r.created, r.size_mb, r.status] for r in rows],
+            title="The lab's images" if my_rows else None,
+        )
+    if my_rows:
+        _my_table(my_rows)
+
+
+def _list_mine(rows: list[MyImageRow], as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from lab import console
+
+    if as_json:
+        console.raw(json.dumps([asdict(row) for row in rows], indent=2) + "\n")
+    elif rows:
+        _my_table(rows)
+    else:
+        console.info("You have built no images yet: `lab build TAG` builds your workspace.")
+
+
+def _my_table(rows: list[MyImageRow]) -> None:
+    from lab import console
+
     console.table(
-        ["image", "reference", "id", "created", "size (MB)", "status"],
-        [[r.name, r.ref, r.image_id, r.created, r.size_mb, r.status] for r in rows],
+        ["tag", "reference", "id", "exercise", "built at", "version"],
+        [[", ".join(r.tags) or f"<untagged> (was {r.built_as or '?'})", r.ref, r.image_id,
+          r.exercise, r.built_at, r.version] for r in rows],
+        title="Your images",
     )
 
 
@@ -141,13 +177,20 @@ def load(
 def prune(
     everything: Annotated[bool, typer.Option(
         "--all", help="Remove every lab image, not only stale ones.")] = False,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="Remove your own images instead, those no container uses: the ones a "
+                       "rebuild left untagged and no deployment ran; with --all every one.")
+    ] = False,
 ) -> None:
-    """Remove stale lab images (or all with --all); images the lab did not make are kept."""
+    """Remove stale lab images (or all with --all); images the lab did not make, and yours,
+    are kept: --mine prunes yours instead."""
     from lab import console
     from lab.errors import StateError
     from lab.images import inventory
+    from lab.settings import current
 
-    removals = inventory.prune(everything)
+    removals = (inventory.prune_mine(current(), everything, console.note) if mine
+                else inventory.prune(everything))
     for removal in removals:
         if removal.removed:
             console.info(f"removed {removal.ref}")
@@ -156,5 +199,9 @@ def prune(
     if not removals:
         console.info("nothing to prune")
     if any(not removal.removed for removal in removals):
+        if mine:
+            raise StateError("some of your images could not be removed",
+                             "The lines above say why.")
         raise StateError("some images are still in use",
-                         "Stop what uses them (`lab stop`), then prune again.")
+                         "Stop what uses them (`lab stop`), or remove your own images built "
+                         "on them (`lab images prune --mine --all`), then prune again.")

@@ -24,11 +24,18 @@ BUILT_AT_LABEL = "lab.built-at"
 SERVER_IMAGE_ARG = "SERVER_IMAGE"  # the workspace Dockerfiles start `FROM ${SERVER_IMAGE}`
 DOCKER_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 DEFAULT_TAG = "latest"
+IMAGE_PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")  # Docker's rule
 
 
 def repository(settings: Settings) -> str:
     """Where a student's images live: `lab-learner/app`, so students never share a tag."""
-    return f"lab-{settings.student}/app"
+    name = f"lab-{settings.student}"
+    if not IMAGE_PATH_COMPONENT.match(name):  # a valid student `ann.` or `a..b`: no valid image
+        import hashlib
+
+        words = "-".join(re.findall(r"[a-z0-9]+", settings.student))
+        name = f"lab-{words}-{hashlib.sha256(settings.student.encode()).hexdigest()[:8]}"
+    return f"{name}/app"
 
 
 def check_tag(tag: str) -> str:

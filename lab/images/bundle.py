@@ -54,12 +54,12 @@ class _HashingWriter(io.RawIOBase):
 
 
 def bundle_refs() -> list[str]:
-    """Every tagged lab image, plus the Debian root the lab's images were built from."""
-    from lab.docker import images
-    from lab.images import root
+    """Every tagged lab image, plus the Debian root the lab's images were built from; never a
+    learner's own image (those are theirs, and `lab build` remakes them)."""
+    from lab.images import inventory, root
 
     prefix = f"{image_prefix()}/"  # not another set's images (LAB_IMAGE_PREFIX, tests)
-    refs = {tag for info in images.list_lab_images() for tag in info.tags
+    refs = {tag for info in inventory.lab_images() for tag in info.tags
             if tag.startswith(prefix)}
     found_root = root.local_root()
     if found_root:

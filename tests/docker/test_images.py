@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -99,6 +100,69 @@ def test_prune_leaves_images_the_lab_did_not_make(tmp_path: Path, second_engine:
     assert pruned.returncode == 0, pruned.stderr
     assert "No lab images yet" in run_lab("images", "list", env=clean).stdout
     assert docker("image", "inspect", "-f", "{{.Id}}", "someone-else:1", host=second_engine)
+
+
+def test_a_learners_image_is_theirs_not_the_labs(
+    tmp_path: Path, second_engine: str, student: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed apart as "Your images", never pruned or bundled as the lab's; `--mine` prunes."""
+    from lab.images import bundle
+
+    saved = tmp_path / "classroom.tar"
+    assert run_lab("images", "save", str(saved)).returncode == 0
+    clean = {"DOCKER_HOST": second_engine, "LAB_STUDENT": student}
+    assert run_lab("images", "load", str(saved), env=clean).returncode == 0
+    monkeypatch.setenv("DOCKER_HOST", second_engine)
+    rebuilt = _learner_image(tmp_path, student, "1.0")  # then t1 again: this one is untagged
+    mine = _learner_image(tmp_path, student, "2.0")
+
+    listed = run_lab("images", "list", env=clean)
+    assert listed.returncode == 0, listed.stderr
+    lab_part, _, my_part = listed.stdout.partition("Your images")
+    assert f"lab-{student}/app:t1" in my_part and "2.0" in my_part
+    assert mine.removeprefix("sha256:")[:12] in my_part
+    assert "<untagged> (was t1)" in my_part and rebuilt.removeprefix("sha256:")[:12] in my_part
+    assert "immutable-lab/server:latest" in lab_part and student not in lab_part
+    as_json = json.loads(run_lab("images", "list", "--json", env=clean).stdout)
+    assert {row["name"] for row in as_json} == {"root", "base", "server", "repo"}
+    assert not [ref for ref in bundle.bundle_refs() if student in ref]
+
+    pruned = run_lab("images", "prune", "--all", env=clean)
+    assert pruned.returncode == 0, pruned.stderr
+    assert student not in pruned.stdout
+    assert _image_id(f"lab-{student}/app:t1", second_engine) == mine
+    assert _image_id(rebuilt, second_engine) == rebuilt
+
+    only_untagged = run_lab("images", "prune", "--mine", env=clean)
+    assert only_untagged.returncode == 0, only_untagged.stderr
+    assert only_untagged.stdout.split() == ["removed", rebuilt.removeprefix("sha256:")[:12]]
+    assert _image_id(f"lab-{student}/app:t1", second_engine) == mine
+    everything = run_lab("images", "prune", "--mine", "--all", env=clean)
+    assert everything.stdout.split() == ["removed", f"lab-{student}/app:t1"], everything.stderr
+    assert "You have built no images yet" in run_lab("images", "list", "--mine", env=clean).stdout
+    # The lab's images a learner's image was built on went with it, once it was gone.
+    assert run_lab("images", "prune", env=clean).returncode == 0
+    assert "No lab images yet" in run_lab("images", "list", env=clean).stdout
+
+
+def _learner_image(where: Path, student: str, version: str) -> str:
+    """`lab-STUDENT/app:t1` as `lab build` makes one: the same engine call, the same labels."""
+    from datetime import datetime, timezone
+
+    from lab.docker import images, labels
+
+    context = where / f"context-{version}"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        f"FROM {catalog.BY_NAME['server'].ref}\nLABEL version={version}\n")
+    image_labels = labels.managed(
+        student=student, exercise="07-golden-image", role="app", tag="t1",
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return images.build(context, f"lab-{student}/app:t1", image_labels, {}, lambda _: None)
+
+
+def _image_id(ref: str, host: str) -> str:
+    return docker("image", "inspect", "-f", "{{.Id}}", ref, host=host)
 
 
 def _tar(folder: Path, where: Path) -> Path:

@@ -49,3 +49,27 @@ def test_a_plain_tar_is_not_a_bundle(tmp_path: Path) -> None:
 def test_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         bundle.read_manifest(tmp_path / "absent.tar")
+
+
+def test_a_bundle_holds_the_lab_s_images_and_root_never_a_learner_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lab.docker import images
+    from lab.docker.images import ImageInfo
+    from lab.images import root
+
+    def image(tags: tuple[str, ...], **labels: str) -> ImageInfo:
+        return ImageInfo(id=f"sha256:{len(tags)}", tags=tags, created="", size=0,
+                         labels={"lab.managed": "true", "lab.image": "server", **labels})
+
+    engine = [
+        image(("immutable-lab/server:latest",)),
+        image(("immutable-lab/base:latest", "other-set/base:latest")),
+        # a learner's image inherits lab.image=server; even one they tagged like the lab's
+        image(("lab-ann/app:v2", "immutable-lab/server:mine"), **{"lab.role": "app",
+                                                                 "lab.student": "ann"}),
+    ]
+    monkeypatch.setattr(images, "list_lab_images", lambda **_: engine)
+    monkeypatch.setattr(root, "local_root", lambda: "debian:bookworm-slim")
+    assert bundle.bundle_refs() == ["debian:bookworm-slim", "immutable-lab/base:latest",
+                                    "immutable-lab/server:latest"]
