@@ -121,9 +121,12 @@ def history(
     if not state.deployments:
         console.info(f"Nothing deployed to {exercise.id} yet: `lab deploy TAG` does it.")
         return
-    console.table(["#", "when", "kind", "image", "id", "result", "seconds", "servers", "note"],
+    console.table(["#", "when", "kind", "image", "id", "result", "seconds", "servers"],
                   [_history_row(item) for item in state.deployments],
                   styles=[_history_style(item.result) for item in state.deployments])
+    for item in state.deployments:
+        if item.message:  # the why of a failure: too long for a table cell at 80 columns
+            console.info(f"#{item.number} {item.result}: {item.message}")
     _desired_line(state)
 
 
@@ -131,7 +134,7 @@ def _history_row(item: Deployment) -> list[str]:
     return [str(item.number), item.started_at.astimezone().strftime("%H:%M:%S"), item.kind,
             item.image, item.image_id.removeprefix("sha256:")[:12], item.result,
             f"{item.seconds:.1f}" if item.seconds is not None else "",
-            str(len(item.replaced)), item.message]
+            str(len(item.replaced))]
 
 
 def _history_style(result: str) -> str | None:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lab import __version__
 from lab.docker import labels
 from lab.errors import StateError, UsageError
 from lab.settings import Settings
@@ -75,7 +76,10 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
     server_info = images.inspect(server)
     content_hash = catalog.context_hash(context, server_info.id if server_info else "")
     ref = f"{repository(settings)}:{check_tag(tag)}"
+    # `image` and `version` are set again: the server image's own would be inherited, and
+    # the learner's image would pass for one of the lab's.
     image_labels = labels.managed(
+        image=APP_ROLE, version=__version__,
         student=settings.student, exercise=exercise.id, role=APP_ROLE, tag=tag,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         context_hash=content_hash,
