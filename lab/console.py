@@ -10,7 +10,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -158,3 +165,32 @@ def tasks(transient: bool = False) -> Iterator[Tasks]:
     )
     with progress:
         yield Tasks(progress)
+
+
+class Counter:
+    """One progress bar over a number of items (e.g. students); safe to use from threads."""
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self._progress = progress
+        self._task = task
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def describe(self, description: str) -> None:
+        self._progress.update(self._task, description=description)
+
+
+@contextmanager
+def counter(description: str, total: int) -> Iterator[Counter]:
+    """A single bar, `done/total` and the time elapsed, on stderr."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    with progress:
+        yield Counter(progress, progress.add_task(description, total=total))

@@ -1,4 +1,5 @@
-"""Starting, stopping and resetting exercises: fleet, workspace and progress, under one lock."""
+"""Starting, stopping and resetting exercises: fleet, workspace and progress, under the
+student's lock."""
 
 from __future__ import annotations
 
@@ -81,13 +82,16 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
           report: Report) -> Started:
     """Bring the exercise's fleet up (converging what exists), prepare the workspace."""
     from lab import fleet
+    from lab.docker import engine
     from lab.exercises import workspace
-    from lab.locking import state_lock
+    from lab.locking import images_lock, state_lock
     from lab.progress import ProgressStore
     from lab.repo.prepare import prepare_repository
 
     with state_lock(settings, report):
-        ensure_images(fleet.lab_images_needed(exercise))
+        engine.client()  # connected (docker-py imported) before holding the engine's lock
+        with images_lock(settings, report):  # other students on this engine may start too
+            ensure_images(fleet.lab_images_needed(exercise))
         converged = fleet.converge(exercise, settings, report)
         prepare_repository(exercise, settings, converged, report)
         prepared = workspace.prepare(exercise, settings)

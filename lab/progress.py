@@ -42,6 +42,7 @@ class ExerciseProgress(_Record):
     started_at: datetime | None = None  # the first time it was started
     last_check_at: datetime | None = None
     passed_at: datetime | None = None  # the first time every check passed
+    last_passed_at: datetime | None = None  # the latest time every check passed
     attempts: int = 0  # how many times `lab check` ran
     hints_shown: int = 0  # how many hints the learner has seen, in order
     # Moments checks compare with; "start" is when the servers were last brought up.
@@ -83,7 +84,8 @@ class Progress(_Record):
         return changed.model_copy(update={"current": exercise_id})
 
     def checked(self, exercise_id: str, passed: bool, now: datetime | None = None) -> Progress:
-        """`lab check` ran; the first all-green run sets passed_at, later ones keep it."""
+        """`lab check` ran; the first all-green run sets passed_at, later ones keep it, and
+        every all-green run sets last_passed_at."""
         now = now or utc_now()
         record = self.of(exercise_id)
         return self._with(
@@ -91,6 +93,7 @@ class Progress(_Record):
             attempts=record.attempts + 1,
             last_check_at=now,
             passed_at=record.passed_at or (now if passed else None),
+            last_passed_at=now if passed else record.last_passed_at,
         )
 
     def hint_shown(self, exercise_id: str, number: int) -> Progress:

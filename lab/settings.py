@@ -59,7 +59,8 @@ class Settings:
 
     @property
     def lock_file(self) -> Path:
-        return self.home / "lab.lock"
+        """This student's lock (lab.locking): students never wait for each other."""
+        return self.student_dir / "lab.lock"
 
     @property
     def cache_dir(self) -> Path:

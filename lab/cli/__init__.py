@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lab import __version__
-from lab.cli import deploy, dev, docs, doctor, drift, exercise, images, repo, servers
+from lab.cli import classroom, deploy, dev, docs, doctor, drift, exercise, images, repo, servers
 from lab.errors import ExitCode, LabError
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ app.command()(deploy.chaos)
 app.command()(deploy.reconcile)
 app.add_typer(images.app, name="images")
 app.add_typer(repo.app, name="repo")
+app.add_typer(classroom.app, name="class")
 app.add_typer(dev.app, name="dev")
 app.command("doctor")(doctor.doctor)
 app.command("docs")(docs.docs)

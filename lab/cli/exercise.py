@@ -100,12 +100,19 @@ def reset(
         "--all", help="Remove every lab container, network and volume of this student.")] = False,
     forget_progress: Annotated[bool, typer.Option(
         "--progress", help="Also forget the progress (default: progress is kept).")] = False,
+    everyone: Annotated[bool, typer.Option(
+        "--everyone", help="With --all: every student's, for a classroom machine between "
+                           "classes (every lab container, network and volume on this engine).")
+    ] = False,
 ) -> None:
     """Put an exercise back to its start: servers recreated, workspace backed up and fresh."""
     from lab import console, lifecycle
     from lab.settings import current
 
     settings = current()
+    if everyone:
+        _reset_everyone(everything, name, forget_progress)
+        return
     if everything:
         result = lifecycle.reset_all(settings, forget_progress=forget_progress,
                                      report=console.note)
@@ -122,6 +129,24 @@ def reset(
         console.info(f"Your previous workspace is kept in {result.backup}")
     if not forget_progress:
         console.info("Your progress is kept (`lab list`).")
+
+
+def _reset_everyone(everything: bool, name: str | None, forget_progress: bool) -> None:
+    from lab import classroom, console
+    from lab.errors import UsageError
+    from lab.settings import current
+
+    if not everything or name:
+        raise UsageError("--everyone goes with --all and no exercise",
+                         "Run `lab reset --all --everyone [--progress]`.")
+    result = classroom.reset_everyone(current(), forget_progress=forget_progress,
+                                      report=console.note)
+    removed = ", ".join(_count(count, kind.rstrip("s")) for kind, count in result.removed.items())
+    console.success(f"removed every lab resource on this engine: {removed}")
+    if result.students:
+        kept = "forgotten" if forget_progress else "kept"
+        console.info(f"Students reset: {', '.join(result.students)}; workspaces backed up, "
+                     f"progress {kept}.")
 
 
 def _count(number: int, noun: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -195,9 +196,56 @@ def ensure_network(name: str, network_labels: dict[str, str]) -> str:
         exact = [net for net in existing if net.get("Name") == name]
         if exact:
             return str(exact[0]["Id"])
-        created = api().create_network(name, driver="bridge", labels=network_labels,
-                                       check_duplicate=True)
+        try:
+            created = api().create_network(name, driver="bridge", labels=network_labels,
+                                           check_duplicate=True)
+        except APIError as cause:
+            if not any(text in str(cause) for text in POOLS_USED_UP):
+                raise
+            return _create_in_spare_range(name, network_labels)
     return str(created["Id"])
+
+
+# A stock engine's default address pools hold about 30 networks (each takes a /16 or a /20),
+# fewer than a class of thirty needs. Once they are used up, a lab network takes a /24 of
+# 198.18.0.0/15 instead: RFC 2544 keeps that range for benchmarks, so no real network uses it.
+SPARE_RANGE = "198.18.0.0/15"
+POOLS_USED_UP = ("non-overlapping IPv4 address pool", "fully subnetted")
+
+
+def _create_in_spare_range(name: str, network_labels: dict[str, str]) -> str:
+    import hashlib
+
+    from lab.errors import EngineError
+
+    taken = _subnets_in_use()
+    candidates = list(ipaddress.IPv4Network(SPARE_RANGE).subnets(new_prefix=24))
+    first = int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(candidates)
+    for subnet in candidates[first:] + candidates[:first]:  # students starting at once
+        if any(subnet.overlaps(other) for other in taken):  # rarely try the same one
+            continue
+        try:
+            created = api().create_network(
+                name, driver="bridge", labels=network_labels, check_duplicate=True,
+                ipam={"Driver": "default", "Config": [{"Subnet": str(subnet)}]})
+        except APIError as cause:
+            if "overlap" not in str(cause).lower():
+                raise
+            taken.append(subnet)  # another command took it a moment ago
+            continue
+        return str(created["Id"])
+    raise EngineError("the engine has no address range left for another network",
+                      "Remove networks nobody uses (`docker network prune`), or give the engine "
+                      "more with `default-address-pools` in its daemon.json.")
+
+
+def _subnets_in_use() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    found = []
+    for network in api().networks():
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            with suppress(ValueError, TypeError):
+                found.append(ipaddress.ip_network(config.get("Subnet"), strict=False))
+    return found
 
 
 def find_networks(**label_values: str) -> list[tuple[str, str]]:
