@@ -86,7 +86,13 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the build logs.")] = False,
 ) -> None:
     """Build the lab's images; an image whose build context is unchanged is kept."""
-    build_images(names, force=force, no_cache=no_cache, verbose=verbose)
+    from lab import console
+    from lab.locking import images_lock
+    from lab.settings import current
+
+    # A class's `lab start`s check the same images on this engine: one builder at a time.
+    with images_lock(current(), console.note):
+        build_images(names, force=force, no_cache=no_cache, verbose=verbose)
 
 
 def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool = False,
