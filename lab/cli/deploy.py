@@ -195,7 +195,7 @@ def reconcile(
 ) -> None:
     """Make the fleet match the desired state: missing servers made, wrong ones replaced."""
     from lab import console
-    from lab.deploy.reconcile import Reconciler
+    from lab.deploy.reconcile import POLL_SECONDS, Reconciler
     from lab.settings import current
 
     loop = Reconciler.current(current(), console.info)
@@ -206,8 +206,9 @@ def reconcile(
         elif not repairs:
             console.success("the fleet matches the desired state; nothing to do")
         return
-    console.note(f"watching {loop.exercise.id}: every {0.5} s for missing or stopped servers, "
-                 f"every {drift_every:g} s for drift; Ctrl-C ends it")
+    drift_text = "never for drift" if no_drift else f"every {drift_every:g} s for drift"
+    console.note(f"watching {loop.exercise.id}: every {POLL_SECONDS:g} s for missing, stopped "
+                 f"or wrong servers, {drift_text}; Ctrl-C ends it")
     try:
         repairs_made = loop.watch(drift_every=drift_every if not no_drift else float("inf"),
                                   stop_after=duration)

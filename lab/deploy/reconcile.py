@@ -3,12 +3,13 @@ what runs; missing servers are made, stopped, foreign or drifted ones replaced."
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lab.errors import StateError
+from lab.errors import LabError, StateError
 from lab.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ Report = Callable[[str], None]
 POLL_SECONDS = 0.5  # how often --watch looks at the containers: a cheap list call
 DRIFT_EVERY = 5.0  # how often --watch asks for drift: a `docker diff` of every server
 RETRY_AFTER = 10.0  # a server whose repair failed is left alone this long before retrying
+FAILURES_IN_A_ROW = 5  # --watch gives up after this many passes failed one after another
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,16 @@ class Reconciler:
 
         if not actions:
             return []
-        outcomes = map_in_threads(lambda action: self._repair(desired, action), actions,
-                                  workers=8, name="reconcile")
-        StateStore.of(self.settings, self.exercise.id).update(
-            lambda state: state.with_events(*outcomes))
+        store = StateStore.of(self.settings, self.exercise.id)
+
+        def repair(action: Action) -> Event:
+            # Recorded as soon as it is made: a repair that Ctrl-C interrupts the loop
+            # around still ends (its thread is not killed), and must not go unrecorded.
+            event = self._repair(desired, action)
+            store.update(lambda state: state.with_events(event))
+            return event
+
+        outcomes = map_in_threads(repair, actions, workers=8, name="reconcile")
         return [action for action, event in zip(actions, outcomes, strict=True)
                 if not event.detail.startswith("failed")]
 
@@ -193,12 +201,23 @@ class Reconciler:
     def watch(self, *, drift_every: float = DRIFT_EVERY, stop_after: float | None = None) -> int:
         """Reconcile until Ctrl-C (or `stop_after` seconds); returns the repairs made."""
         began = time.monotonic()
-        last_drift = -drift_every
+        last_drift = -math.inf  # the first pass looks for drift, unless drift_every is inf
         repairs = 0
+        failures = 0  # passes in a row that the engine failed
         while stop_after is None or time.monotonic() - began < stop_after:
-            check_drift = time.monotonic() - last_drift >= drift_every
+            check_drift = math.isfinite(drift_every) and \
+                time.monotonic() - last_drift >= drift_every
             if check_drift:
                 last_drift = time.monotonic()
-            repairs += len(self.once(check_drift=check_drift))
+            try:
+                repairs += len(self.once(check_drift=check_drift))
+                failures = 0
+            except LabError as failure:
+                # A container removed while the pass looked at it (`lab chaos` meanwhile)
+                # fails one pass; the next one sees the fleet as it is now.
+                failures += 1
+                if failures >= FAILURES_IN_A_ROW:
+                    raise
+                self.report(f"this pass failed, trying again: {failure.line()}")
             time.sleep(POLL_SECONDS)
         return repairs

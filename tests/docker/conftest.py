@@ -18,7 +18,8 @@ from tests.helpers import run_lab
 
 
 def remove_student(student: str) -> None:
-    """Everything labelled with this student's name, and only that."""
+    """Everything labelled with this student's name (containers, networks, volumes and the
+    images they built), and only that."""
     selector = ["--filter", f"label=lab.student={student}"]
     ids = docker("ps", "--all", "--quiet", *selector, check=False).split()
     if ids:
@@ -27,6 +28,10 @@ def remove_student(student: str) -> None:
         docker("network", "rm", network, check=False)
     for volume in docker("volume", "ls", "--quiet", *selector, check=False).split():
         docker("volume", "rm", "--force", volume, check=False)
+    # The student's own images (`lab build`), once no container of theirs uses them.
+    images = docker("images", "--all", "--quiet", *selector, check=False).split()
+    if images:
+        docker("rmi", "--force", *sorted(set(images)), check=False)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ import json
 import re
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.docker.conftest import docker, remove_student
+from tests.docker.conftest import docker
 from tests.helpers import run_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
@@ -27,17 +26,6 @@ GOLDEN = "07-golden-image"
 REPLACE = "08-replace-dont-repair"
 ROLLBACK = "09-rollback"
 WEBS = ["web1", "web2", "web3", "web4"]
-
-
-@pytest.fixture
-def learner(student: str) -> Iterator[str]:
-    """A student of this test alone, whose built images are removed afterwards too."""
-    yield student
-    remove_student(student)  # the containers first: an image in use cannot be removed
-    images = docker("images", "--all", "--quiet", "--filter", f"label=lab.student={student}",
-                    check=False).split()
-    if images:
-        docker("rmi", "--force", *sorted(set(images)), check=False)
 
 
 def lab(*args: str, env: dict[str, str], exit_code: int = 0) -> subprocess.CompletedProcess[str]:
@@ -87,8 +75,8 @@ def solution_file(exercise: str, name: str) -> str:
 
 
 def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
-        learner: str) -> None:
-    env = {"LAB_STUDENT": learner}
+        student: str) -> None:
+    env = {"LAB_STUDENT": student}
     dockerfile = workspace_of(lab("start", "07", env=env)) / "Dockerfile"
     assert "TODO" in dockerfile.read_text()
 
@@ -96,14 +84,14 @@ def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
     empty = lab("build", "empty", env=env)
     assert "smoke test: a container of" in empty.stdout
     unsolved = lab("check", env=env, exit_code=1).stdout
-    assert (f"lab-{learner}/app:empty" in unsolved
+    assert (f"lab-{student}/app:empty" in unsolved
             and "webapp is not installed in the image" in unsolved)
     assert "has no `version` label" in unsolved
 
     dockerfile.write_text(solution_file(GOLDEN, "Dockerfile"))
     built = lab("build", "v2", env=env)
-    assert f"✓ smoke test: a container of lab-{learner}/app:v2 answered ok" in built.stdout
-    image = f"lab-{learner}/app:v2"
+    assert f"✓ smoke test: a container of lab-{student}/app:v2 answered ok" in built.stdout
+    image = f"lab-{student}/app:v2"
     labels = json.loads(docker("image", "inspect", "--format", "{{json .Config.Labels}}",
                                image))
     assert labels["version"] == "2.0"
@@ -121,22 +109,22 @@ def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
 
 
 def test_08_deploying_the_golden_image_replaces_every_server_and_leaves_no_drift(
-        learner: str) -> None:
-    env = {"LAB_STUDENT": learner}
+        student: str) -> None:
+    env = {"LAB_STUDENT": student}
     lab("start", "08", env=env)
     assert pages(env, "/version") == {
         "web1": "2.0", "web2": "2.0", "web3": "1.0", "web4": "1.0"}
     conffile = ["run", "-s", "web3", "--", "tail -n 1 /etc/webapp/webapp.conf"]
     assert "web3 | workers = 8" in lab(*conffile, env=env).stdout
     assert lab("drift", env=env, exit_code=1).returncode == 1
-    before = server_ids(learner)
+    before = server_ids(student)
     assert sorted(before) == WEBS
 
     lab("build", "v2", env=env)
     deployed = lab("deploy", "v2", env=env).stdout
     assert "deployment #1: 4 servers run" in deployed
 
-    after = server_ids(learner)
+    after = server_ids(student)
     assert sorted(after) == WEBS
     assert all(after[web] != before[web] for web in WEBS), (before, after)
     assert pages(env, "/version") == dict.fromkeys(WEBS, "2.0")
@@ -149,20 +137,20 @@ def test_08_deploying_the_golden_image_replaces_every_server_and_leaves_no_drift
 
 
 def test_09_a_broken_release_stops_at_web1_and_a_rollback_brings_back_the_good_image(
-        learner: str) -> None:
-    env = {"LAB_STUDENT": learner}
+        student: str) -> None:
+    env = {"LAB_STUDENT": student}
     lab("start", "09", env=env)
     assert pages(env, "/version") == dict.fromkeys(WEBS, "1.0")
     lab("build", "v2", env=env)
     lab("deploy", "v2", env=env)
-    good = server_ids(learner)
+    good = server_ids(student)
 
     broken = lab("build", "v3", "--build-arg", "WEBAPP_VERSION=3.0", env=env)
     assert "smoke test failed" in broken.stdout + broken.stderr
     failed = lab("deploy", "v3", env=env, exit_code=1)
-    assert (f"web1 failed its health check on lab-{learner}/app:v3: /health answered 'fail'. "
+    assert (f"web1 failed its health check on lab-{student}/app:v3: /health answered 'fail'. "
             "The rollout stopped; web2, web3, web4 were not touched") in failed.stderr
-    now = server_ids(learner)
+    now = server_ids(student)
     assert now["web1"] != good["web1"]
     assert {web: now[web] for web in WEBS[1:]} == {web: good[web] for web in WEBS[1:]}
     assert pages(env, "/health") == {"web1": "fail", "web2": "ok", "web3": "ok", "web4": "ok"}

@@ -46,8 +46,8 @@ def test_the_shared_webapp_has_its_control_conffile_and_scripts() -> None:
 def test_every_shared_package_stages() -> None:
     refs = [PackageRef(package.parent.name, package.name)
             for package in sorted(SHARED.glob("*/*")) if package.is_dir()]
-    assert len(refs) == 7
-    assert len({package.digest for package in stage_all(SHARED.parent / "01-any", refs)}) == 7
+    assert len(refs) == 8
+    assert len({package.digest for package in stage_all(SHARED.parent / "01-any", refs)}) == 8
 
 
 def test_the_digest_is_stable_and_follows_every_byte_and_the_exec_bit(tmp_path: Path) -> None:
