@@ -87,6 +87,7 @@ class Reconciler:
     exercise: Exercise
     report: Report
     failed_at: dict[str, float] = field(default_factory=dict)
+    key: str = ""
 
     @classmethod
     def current(cls, settings: Settings, report: Report) -> Reconciler:
@@ -94,6 +95,7 @@ class Reconciler:
 
         reconciler = cls(settings, lifecycle.current(settings), report)
         reconciler.desired()  # one clear error before anything else
+        reconciler.public_key()  # and the slow import of the SSH code before any repair
         return reconciler
 
     def desired(self) -> Desired:
@@ -104,6 +106,14 @@ class Reconciler:
             raise StateError(f"nothing was deployed to {self.exercise.id} yet, so the lab has no "
                              "desired state to keep", "Deploy an image first: `lab deploy TAG`.")
         return desired
+
+    def public_key(self) -> str:
+        """The lab's key, given to every server made; read once, not at each repair."""
+        if not self.key:
+            from lab import ssh
+
+            self.key = ssh.public_key(ssh.ensure_key(self.settings.private_key))
+        return self.key
 
     def observe(self) -> list[ContainerInfo]:
         from lab import fleet
@@ -170,7 +180,12 @@ class Reconciler:
             return Event(at=utc_now(), kind="remove", server=action.server,
                          container_id=action.container_id, detail=action.reason)
         began = time.monotonic()
-        container_id, verdict = self._remake(desired, action.server)
+        try:
+            container_id, verdict = self._remake(desired, action.server)
+        except LabError as failure:  # e.g. the engine still holds the name of a removed one
+            from lab.deploy.health import Health
+
+            container_id, verdict = "", Health(False, failure.line())
         seconds = time.monotonic() - began
         if not verdict.ok:
             self.failed_at[action.server] = time.monotonic()
@@ -184,13 +199,11 @@ class Reconciler:
                      container_id=container_id, detail=action.reason)
 
     def _remake(self, desired: Desired, name: str) -> tuple[str, Health]:
-        from lab import ssh
         from lab.deploy import rollout
         from lab.docker import containers
 
         server = next(item for item in self.exercise.spec.planned_servers() if item.name == name)
-        fleet = rollout.Fleet(self.settings, self.exercise,
-                              ssh.public_key(ssh.ensure_key(self.settings.private_key)),
+        fleet = rollout.Fleet(self.settings, self.exercise, self.public_key(),
                               desired.image_id, desired.image, dict(desired.volumes),
                               deployment=0)
         verdict = rollout.replace_server(fleet, server)

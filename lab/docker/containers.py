@@ -141,6 +141,20 @@ def remove(container_id: str) -> None:
         except APIError as cause:
             if "already in progress" not in str(cause):
                 raise
+            _wait_until_gone(container_id)
+
+
+def _wait_until_gone(container_id: str, seconds: float = 10.0) -> None:
+    """Another removal of it is under way: wait for it, so the name is free afterwards."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            api().inspect_container(container_id)
+        except NotFound:
+            return
+        time.sleep(0.05)
 
 
 def stop(container_id: str, grace_seconds: int = 1) -> None:
