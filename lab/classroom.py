@@ -38,7 +38,7 @@ CONTEXT = "context:"
 SCHEMES = ("unix://", "tcp://", "ssh://", "npipe://")
 CONTEXT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$")
 PER_ENGINE = 8  # students whose command runs at once on one engine
-LAB_IMAGES = ("root", "base", "server", "repo")  # what `lab images list` should show
+LAB_IMAGES = ("root", "base", "server", "repo", "lb")  # what `lab images list` should show
 
 DONE, IN_PROGRESS, NOT_STARTED = "done", "in progress", "not started"
 OK, FAILED, PASSED, NOT_PASSED = "ok", "failed", "passed", "not passed"

@@ -62,16 +62,20 @@ def image_ref(image: str) -> str:
 
 def lab_images_needed(exercise: Exercise) -> list[str]:
     """The lab's own images (by name) this exercise runs."""
+    from lab.deploy.balancer import LB_IMAGE
     from lab.images import catalog
 
     wanted = {server.image for server in exercise.spec.planned_servers()}
     if exercise.spec.repository:
         wanted.add(REPO_ROLE)
+    if exercise.spec.load_balancer:
+        wanted.add(LB_IMAGE)
     return [name for name in catalog.BY_NAME if name in wanted]
 
 
 def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[ContainerSpec]:
-    """Every container the exercise should have: its repository first, then its servers.
+    """Every container the exercise should have: its repository first, then its servers,
+    then its load balancer.
 
     Once an image was deployed to the fleet, its servers run that image (and its volumes).
     """
@@ -93,7 +97,22 @@ def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[Con
                                      deployed.volumes, **{IMAGE_NAME_LABEL: deployed.image}))
         else:
             specs.append(server_spec(names, server, image_ref(server.image), public_key))
+    if exercise.spec.load_balancer:
+        specs.append(balancer_spec(names))
     return specs
+
+
+def balancer_spec(names: Names) -> ContainerSpec:
+    """The load balancer's container: `lb` on the network, its port 80 on loopback. Its
+    backends are registered once the servers run (lab.deploy.balancer.sync)."""
+    from lab.deploy.balancer import HTTP_PORT, LB_IMAGE, LB_NAME, LB_ROLE
+    from lab.docker.containers import ContainerSpec
+
+    return ContainerSpec(
+        name=names.container(LB_NAME), image=image_ref(LB_IMAGE),
+        labels=names.labels(LB_ROLE, server=LB_NAME), network=names.network,
+        aliases=(LB_NAME,), hostname=LB_NAME, ports=(HTTP_PORT,),
+    )
 
 
 def server_spec(names: Names, server: Server, image: str, public_key: str,
@@ -141,6 +160,7 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
     removed. Other exercises of the same student are stopped first.
     """
     from lab import ssh
+    from lab.deploy.balancer import LB_ROLE
     from lab.docker import containers
 
     names = Names(settings.student, exercise.id)
@@ -155,7 +175,9 @@ def converge(exercise: Exercise, settings: Settings, report: Report) -> Converge
         report(f"the servers of {exercise.id} were made with another SSH key; recreating them")
         _in_parallel([partial(containers.remove, info.id) for info in existing.values()])
         existing = {}
-    missing = [spec.name for spec in specs if spec.name not in existing]
+    # A lost load balancer needs no set-up (its backends are registered after every start).
+    missing = [spec.name for spec in specs if spec.name not in existing
+               and spec.labels.get(labels.ROLE) != LB_ROLE]
     if existing and missing and _set_up_at_start(exercise) and not _deployed(specs):
         # Some containers were lost (removed by hand, `docker rm`): the ones made now would
         # miss what the lab did at the first start (publishing, provisioning, faults), so
@@ -233,15 +255,26 @@ def _in_parallel(jobs: Sequence[Callable[[], object]]) -> None:
 
 
 def fleet_containers(settings: Settings, exercise_id: str) -> list[ContainerInfo]:
+    """The exercise's containers, without a blue/green standby (which only rollback uses)."""
     from lab.docker import containers
 
-    return containers.find(student=settings.student, exercise=exercise_id)
+    found = containers.find(student=settings.student, exercise=exercise_id)
+    standby = standby_ids(settings, exercise_id) if found else frozenset()
+    return [info for info in found if info.id not in standby]
 
 
 def servers(settings: Settings, exercise_id: str) -> list[ContainerInfo]:
-    """The exercise's server containers (not its repository), in name order."""
+    """The exercise's server containers (not its repository, nor a blue/green standby), in
+    name order."""
     return [info for info in fleet_containers(settings, exercise_id)
             if info.labels.get(labels.ROLE) == SERVER_ROLE]
+
+
+def standby_ids(settings: Settings, exercise_id: str) -> frozenset[str]:
+    """The containers a blue/green switch set aside: kept, but not part of the fleet."""
+    from lab.deploy.state import StateStore
+
+    return frozenset(StateStore.of(settings, exercise_id).load().standby)
 
 
 def server_name(info: ContainerInfo) -> str:
@@ -281,7 +314,7 @@ def stop(settings: Settings, exercise_id: str) -> int:
     """Remove the exercise's containers and network; returns how many containers went."""
     from lab.docker import containers
 
-    infos = fleet_containers(settings, exercise_id)
+    infos = containers.find(student=settings.student, exercise=exercise_id)  # standby too
     _in_parallel([partial(containers.remove, info.id) for info in infos])
     for network_id, _ in containers.find_networks(student=settings.student,
                                                   exercise=exercise_id):

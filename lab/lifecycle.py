@@ -82,6 +82,7 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
           report: Report) -> Started:
     """Bring the exercise's fleet up (converging what exists), prepare the workspace."""
     from lab import fleet
+    from lab.deploy import balancer
     from lab.docker import engine
     from lab.exercises import workspace
     from lab.locking import images_lock, state_lock
@@ -94,6 +95,8 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
             ensure_images(fleet.lab_images_needed(exercise))
         converged = fleet.converge(exercise, settings, report)
         prepare_repository(exercise, settings, converged, report)
+        if exercise.spec.load_balancer:  # the servers run: the balancer sends them traffic
+            balancer.sync(settings, exercise.id)
         prepared = workspace.prepare(exercise, settings)
         ProgressStore.of(settings).update(
             lambda progress: progress.started(exercise.id, fresh_servers=converged.fresh))

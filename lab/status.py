@@ -1,4 +1,5 @@
-"""What each server of the current exercise is: state, image, app version, ports, uptime."""
+"""What each server of the current exercise is: state, image, app version, ports, uptime;
+and for its load balancer, where it answers and which servers it sends traffic to."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from lab.deploy.balancer import LB_ROLE
 from lab.docker import labels
 from lab.settings import Settings
 
 if TYPE_CHECKING:
+    from lab.deploy.balancer import Backend
     from lab.docker.containers import ContainerInfo
 
 APP_PACKAGE = "webapp"
@@ -27,6 +30,8 @@ class ServerStatus:
     ports: dict[str, str]  # "22/tcp" -> "127.0.0.1:49153"
     uptime_seconds: int | None
     container: str
+    url: str | None = None  # the load balancer's address on the host
+    backends: tuple[Backend, ...] | None = None  # the servers the load balancer sends to
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,13 +62,29 @@ def _describe(info: ContainerInfo) -> ServerStatus:
         started = fleet.parse_engine_time(str(details.get("State", {}).get("StartedAt", "")))
         if started:
             uptime = int((datetime.now(timezone.utc) - started).total_seconds())
+    url, backends = _balancer(info) if role == LB_ROLE and info.running else (None, None)
     return ServerStatus(
         name=fleet.server_name(info), role=role, state=info.state,
         image=info.labels.get("lab.image-name", info.image),
         app_version=version,
         ports={b.container_port: f"{b.host_ip}:{b.host_port}" for b in info.ports},
-        uptime_seconds=uptime, container=info.name,
+        uptime_seconds=uptime, container=info.name, url=url, backends=backends,
     )
+
+
+def _balancer(info: ContainerInfo) -> tuple[str | None, tuple[Backend, ...] | None]:
+    """The load balancer's URL and backends, or None for what cannot be known now."""
+    from lab.deploy import balancer
+    from lab.errors import LabError
+
+    try:
+        url: str | None = balancer.url(info)
+    except LabError:
+        url = None
+    try:
+        return url, tuple(balancer.backends(info.id))
+    except LabError:
+        return url, None
 
 
 def human_uptime(seconds: int | None) -> str:

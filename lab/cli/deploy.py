@@ -4,11 +4,14 @@ and `lab reconcile`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
+    from lab.deploy.measured import Measured
     from lab.deploy.state import Deployment, FleetState
     from lab.docker.images import BuildProgress
 
@@ -69,6 +72,16 @@ def _build_args(options: list[str]) -> dict[str, str]:
     return arguments
 
 
+StrategyOption = Annotated[str | None, typer.Option(
+    "--strategy", help="all-at-once, rolling, rolling-batch, immutable, traffic-split or "
+                       "blue-green (exercises with a load balancer; default rolling).")]
+RateOption = Annotated[float | None, typer.Option(
+    "--rate", min=1, max=1000, help="The probe's requests per second (default 50).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the measurement as JSON.")]
+PlotOption = Annotated[Path | None, typer.Option(
+    "--plot", help="Draw the measurement into this PNG or SVG file (needs matplotlib).")]
+
+
 def deploy(
     image: Annotated[str, typer.Argument(
         help="One of your tags (v2), or an image reference or id.")],
@@ -76,28 +89,87 @@ def deploy(
         "--volume", metavar="NAME:/PATH",
         help="A named volume mounted in every server; {server} in NAME gives each its own. "
              "Kept for later deploys.")] = None,
+    strategy: StrategyOption = None,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, help="Servers per batch (rolling, rolling-batch).")] = 1,
+    canary: Annotated[int, typer.Option(
+        "--canary", min=1, max=99, help="Percent of traffic to the new group (traffic-split).",
+    )] = 10,
+    evaluate: Annotated[float, typer.Option(
+        "--evaluate", min=0, help="Seconds the new group is evaluated (traffic-split).")] = 10.0,
+    rate: RateOption = None,
+    as_json: JsonOption = False,
+    plot: PlotOption = None,
 ) -> None:
-    """Replace every server, one at a time, with a new container from IMAGE; health-checked."""
+    """Replace every server with a new container from IMAGE, health-checked; behind a load
+    balancer, with a strategy, while a probe measures what users see."""
     from lab import console
     from lab.deploy import rollout
+    from lab.deploy.strategies import Options
     from lab.settings import current
 
     volumes = rollout.parse_volumes(volume) if volume else None
-    done = rollout.deploy(current(), image, console.info, volumes=volumes)
-    _deployed(done)
+    options = Options(strategy, batch, canary, evaluate) if strategy else None
+    show = _shower(as_json, plot, f"deploy {image}" + (f" ({strategy})" if strategy else ""))
+    done = rollout.deploy(current(), image, console.note if as_json else console.info,
+                          volumes=volumes, options=options, rate=rate, on_measured=show)
+    _deployed(done, as_json)
 
 
-def rollback() -> None:
-    """Deploy again the last image that deployed successfully before the newest one."""
+def rollback(rate: RateOption = None, as_json: JsonOption = False,
+             plot: PlotOption = None) -> None:
+    """Deploy again the last image that deployed successfully before the newest one (after a
+    blue/green switch: switch back to blue)."""
     from lab import console
     from lab.deploy import rollout
     from lab.settings import current
 
-    _deployed(rollout.rollback(current(), console.info))
+    show = _shower(as_json, plot, "rollback")
+    done = rollout.rollback(current(), console.note if as_json else console.info, rate=rate,
+                            on_measured=show)
+    _deployed(done, as_json)
 
 
-def _deployed(done: Deployment) -> None:
+def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured], None]:
+    """What to do with a measured deployment: the summary and timeline, JSON, a drawing."""
+
+    def show(measured: Measured) -> None:
+        from lab import console
+        from lab.deploy.measure import timeline
+
+        if as_json:
+            console.raw(json.dumps(_measured_json(measured), indent=2) + "\n")
+        else:
+            versions = list(measured.summary.versions)
+            console.timeline(timeline(measured.record), versions, 0.5, measured.markers)
+            console.deploy_summary(measured.summary)
+        if plot is not None:
+            from lab.deploy import plot as drawing
+
+            drawing.plot(measured.record, measured.markers, plot,
+                         f"{title}: {measured.strategy}")
+            console.note(f"drawn into {plot}")
+
+    return show
+
+
+def _measured_json(measured: Measured) -> dict[str, object]:
+    return {
+        "strategy": measured.strategy,
+        "summary": measured.summary.as_json(),
+        "markers": [marker.__dict__ for marker in measured.markers],
+        "rate": measured.record.rate,
+        "samples": [sample.__dict__ for sample in measured.record.samples],
+    }
+
+
+def _deployed(done: Deployment, as_json: bool = False) -> None:
     from lab import console
+
+    if as_json:
+        if done.summary is None:  # nothing measured it: the record is what there is
+            console.raw(done.model_dump_json(indent=2) + "\n")
+        return
 
     console.success(f"deployment #{done.number}: {len(done.replaced)} servers run "
                     f"{done.image} ({done.image_id.removeprefix('sha256:')[:12]}), "

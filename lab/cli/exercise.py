@@ -9,6 +9,7 @@ import typer
 
 if TYPE_CHECKING:
     from lab.lifecycle import Started
+    from lab.status import ServerStatus
 
 ExerciseName = Annotated[str | None, typer.Argument(
     help="Exercise id, number or slug, e.g. 01-first-fleet, 1 or first-fleet.")]
@@ -35,6 +36,8 @@ def start(name: ExerciseName = None) -> None:
 
 def _show_started(started: Started) -> None:
     from lab import console, fleet
+    from lab.deploy.balancer import HTTP_PORT, LB_ROLE
+    from lab.deploy.balancer import url as balancer_url
     from lab.docs import page_url
 
     exercise = started.exercise
@@ -46,6 +49,9 @@ def _show_started(started: Started) -> None:
         rows.append([fleet.server_name(info), info.labels.get("lab.role", ""), info.image,
                      ports or "-"])
     console.table(["server", "role", "image", "ports"], rows)
+    for info in started.containers:
+        if info.labels.get("lab.role") == LB_ROLE and info.host_port(HTTP_PORT):
+            console.info(f"Load balancer: {balancer_url(info)}")
     console.info(f"Workspace: {started.workspace.path}")
     console.info(f"Tutorial:  {page_url(exercise.id)} (run `lab docs` to serve it)")
     console.success(f"{exercise.id} is running. Next: `lab ssh SERVER`, `lab run`, `lab check`.")
@@ -70,17 +76,22 @@ def stop() -> None:
 def status(as_json: JsonOption = False) -> None:
     """The current exercise's servers: state, image, app version, ports, uptime."""
     from lab import console
+    from lab.deploy.balancer import LB_ROLE
     from lab.settings import current
     from lab.status import fleet_status, human_uptime
 
     settings = current()
     exercise_id, rows = fleet_status(settings)
+    balancers = [row for row in rows if row.role == LB_ROLE]
     if as_json:
         document = {
             "exercise": exercise_id,
             # What a learner's own tools (a fabfile) need to reach the servers themselves.
             "ssh": {"host": "127.0.0.1", "user": "root", "key": str(settings.private_key)},
             "servers": [row.as_json() for row in rows],
+            # Where traffic goes in: its URL on the host and its backends (null: none).
+            "load_balancer": next(({"url": row.url, "backends": row.as_json()["backends"]}
+                                   for row in balancers), None),
         }
         console.raw(json.dumps(document, indent=2) + "\n")
         return
@@ -92,6 +103,17 @@ def status(as_json: JsonOption = False) -> None:
         title=exercise_id,
         styles=[None if r.state == "running" else "red" for r in rows],
     )
+    for row in balancers:
+        console.info(f"Load balancer: {row.url or 'not reachable'} → {_backends_text(row)}")
+
+
+def _backends_text(row: ServerStatus) -> str:
+    if row.backends is None:
+        return "its backends cannot be read"
+    if not row.backends:
+        return "no server (every request gets 502)"
+    return ", ".join(backend.server if backend.weight == 1 else
+                     f"{backend.server} (weight {backend.weight})" for backend in row.backends)
 
 
 def reset(

@@ -79,7 +79,7 @@ def _my_table(rows: list[MyImageRow]) -> None:
 @app.command()
 def build(
     names: Annotated[list[str] | None, typer.Argument(
-        help="Images to build (base, server, repo); default all.")] = None,
+        help="Images to build (base, server, repo, lb); default all.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if unchanged.")] = False,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="With --force: rebuild every layer from scratch.")] = False,

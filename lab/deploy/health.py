@@ -74,6 +74,28 @@ def wait_healthy(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Health:
     return Health(False, f"{HEALTH_PATH} did not answer within {timeout:.0f} s")
 
 
+def wait_answering(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Health:
+    """Wait until /health answers at all (ok or not): the server takes traffic, and whether
+    it is healthy is judged later (traffic splitting evaluates it under load)."""
+    from lab.docker import containers
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        port = containers.published_port(container_id, HTTP_PORT)
+        if port is None:
+            return _gone(container_id) or Health(False, f"publishes no port {HTTP_PORT}")
+        try:
+            status, body = ask(port)
+        except OSError:
+            gone = _gone(container_id)
+            if gone:
+                return gone
+            time.sleep(POLL_SECONDS)
+            continue
+        return Health(True, describe(status, body))
+    return Health(False, f"{HEALTH_PATH} did not answer within {timeout:.0f} s")
+
+
 def _gone(container_id: str) -> Health | None:
     """Unhealthy if the container is no longer running: it exited, or was removed."""
     from lab.docker import containers

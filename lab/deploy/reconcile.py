@@ -167,6 +167,10 @@ class Reconciler:
             return event
 
         outcomes = map_in_threads(repair, actions, workers=8, name="reconcile")
+        if self.exercise.spec.load_balancer:  # the balancer must send to the new containers
+            from lab.deploy import balancer
+
+            balancer.sync(self.settings, self.exercise.id)
         return [action for action, event in zip(actions, outcomes, strict=True)
                 if not event.detail.startswith("failed")]
 

@@ -13,12 +13,16 @@ from lab.settings import Settings
 
 if TYPE_CHECKING:
     from lab.deploy.health import Health
+    from lab.deploy.measured import Measured
     from lab.deploy.state import Deployment, FleetState, Kind, Result, StateStore
+    from lab.deploy.strategies import Options
+    from lab.docker.containers import ContainerInfo
     from lab.exercises.schema import Exercise, Server
 
 STRATEGY = "one-at-a-time"
 DEPLOYMENT_LABEL = "deployment"  # lab.deployment=<number> on the containers a deployment made
 Report = Callable[[str], None]
+OnMeasured = Callable[["Measured"], None]  # shows a measured deployment as soon as it ends
 
 
 class DeployFailed(LabError):
@@ -55,7 +59,8 @@ def parse_volumes(options: Sequence[str]) -> dict[str, str]:
 
 
 def deploy(settings: Settings, reference: str, report: Report, *,
-           volumes: dict[str, str] | None = None) -> Deployment:
+           volumes: dict[str, str] | None = None, options: Options | None = None,
+           rate: float | None = None, on_measured: OnMeasured | None = None) -> Deployment:
     """Replace every server with a container of the image `reference` names."""
     from lab.deploy import builds
     from lab.locking import state_lock
@@ -63,61 +68,118 @@ def deploy(settings: Settings, reference: str, report: Report, *,
     image = builds.resolve(settings, reference)
     with state_lock(settings, report):
         return roll_out(settings, image.id, builds.display_name(image, settings), report,
-                        volumes=volumes)
+                        volumes=volumes, options=options, rate=rate, on_measured=on_measured)
 
 
-def rollback(settings: Settings, report: Report) -> Deployment:
-    """Deploy again the newest image that was deployed successfully before the newest one."""
+def rollback(settings: Settings, report: Report, rate: float | None = None,
+             on_measured: OnMeasured | None = None) -> Deployment:
+    """Deploy again the newest image that was deployed successfully before the newest one;
+    after a blue/green switch, switch back to blue instead."""
     from lab import lifecycle
     from lab.deploy import builds
     from lab.deploy.state import StateStore
     from lab.locking import state_lock
 
     exercise = lifecycle.current(settings)
-    target = StateStore.of(settings, exercise.id).load().rollback_target()
+    state = StateStore.of(settings, exercise.id).load()
+    target = state.rollback_target()
     if target is None:
         raise StateError("there is nothing to roll back to: no earlier deployment of another "
                          "image succeeded", "`lab history` lists this exercise's deployments.")
     image = builds.resolve(settings, target.image_id)
-    report(f"rolling back to {target.image} (deployment #{target.number})")
+    switch = bool(state.standby) and state.standby_image_id == image.id
+    report(f"rolling back to {target.image} (deployment #{target.number})"
+           + (": switching the balancer back to blue" if switch else ""))
     with state_lock(settings, report):
-        return roll_out(settings, image.id, target.image, report, kind="rollback")
+        return roll_out(settings, image.id, target.image, report, kind="rollback", rate=rate,
+                        switch_back=switch, on_measured=on_measured)
 
 
 def roll_out(settings: Settings, image_id: str, image_name: str, report: Report, *,
-             volumes: dict[str, str] | None = None, kind: Kind = "deploy") -> Deployment:
-    """The rollout itself, under the caller's state lock: record, replace, judge, record."""
+             volumes: dict[str, str] | None = None, kind: Kind = "deploy",
+             options: Options | None = None, rate: float | None = None,
+             switch_back: bool = False, on_measured: OnMeasured | None = None) -> Deployment:
+    """The rollout itself, under the caller's state lock: record, replace, judge, record.
+
+    Behind a load balancer a strategy runs under the probe; without one, servers are
+    replaced one at a time.
+    """
     from lab import lifecycle, ssh
+    from lab.deploy import balancer, strategies
     from lab.deploy.state import StateStore
 
     exercise, _ = lifecycle.running(settings)
+    lb = balancer.find(settings, exercise.id) if exercise.spec.load_balancer else None
+    if lb is None and options is not None and options.strategy != strategies.ONE_AT_A_TIME:
+        raise UsageError(f"{exercise.id} has no load balancer, so only one server at a time",
+                         "Deployment strategies start at exercise 12; deploy without "
+                         "--strategy here.")
+    options = (options or strategies.Options(
+        strategy="rolling" if lb else strategies.ONE_AT_A_TIME)).checked(
+        len(exercise.spec.server_names))
     store = StateStore.of(settings, exercise.id)
     before = store.load()
     if volumes is None:
         volumes = dict(before.desired.volumes) if before.desired else {}
-    number = _begin(store, kind, image_name, image_id)
+    number = _begin(store, kind, image_name, image_id,
+                    "switch back" if switch_back else options.strategy)
     fleet = Fleet(settings, exercise, ssh.public_key(ssh.ensure_key(settings.private_key)),
                   image_id, image_name, volumes, number)
     replaced: list[str] = []
     try:
-        _replace_each(fleet, image_name, replaced, report)
+        if lb is None:
+            _replace_each(fleet, image_name, replaced, report)
+            return _succeed(store, fleet, image_name, replaced)
+        return _measured(store, fleet, lb, options, rate, report, switch_back,
+                         on_measured or (lambda _: None))
     except DeployFailed as failure:
         _finish(store, number, "failed", failure.message, replaced)
         raise
     except LabError as failure:
-        _finish(store, number, "failed", failure.line(), replaced)
+        if not getattr(failure, "recorded", False):
+            _finish(store, number, "failed", failure.line(), replaced)
         raise
     except KeyboardInterrupt:
         _finish(store, number, "interrupted", "interrupted (Ctrl-C)", replaced)
         raise
-    return _succeed(store, fleet, image_name, replaced)
 
 
-def _begin(store: StateStore, kind: Kind, image_name: str, image_id: str) -> int:
+def _measured(store: StateStore, fleet: Fleet, lb: ContainerInfo, options: Options,
+              rate: float | None, report: Report, switch_back: bool,
+              on_measured: OnMeasured) -> Deployment:
+    """A strategy behind the balancer, under the probe; the summary goes into the record."""
+    from lab.deploy import measured
+    from lab.deploy.state import Desired
+
+    try:
+        rollout, result = measured.run(fleet, store, lb, options, rate or measured.DEFAULT_RATE,
+                                       report, switch_back=switch_back)
+    except measured.MeasuredFailure as failure:
+        on_measured(failure.measured)
+        message, summary = failure.message, failure.measured.summary.as_json()
+        store.update(lambda state: state.finish(fleet.deployment, "failed", message, (),
+                                                summary=summary))
+        failure.recorded = True
+        raise
+    on_measured(result)
+    desired = Desired(image=fleet.image_name, image_id=fleet.image_id,
+                      servers=tuple(fleet.exercise.spec.server_names), volumes=fleet.volumes)
+    previous = store.load().desired
+    standby = tuple(rollout.standby)
+    state = store.update(lambda state: state.finish(
+        fleet.deployment, "succeeded", "", tuple(rollout.replaced), desired,
+        summary=result.summary.as_json()).model_copy(update={
+            "standby": standby,
+            "standby_image_id": previous.image_id if standby and previous else ""}))
+    return state.deployments[-1]
+
+
+def _begin(store: StateStore, kind: Kind, image_name: str, image_id: str,
+           strategy: str = STRATEGY) -> int:
     begun: list[Deployment] = []
 
     def change(state: FleetState) -> FleetState:
-        new_state, deployment = state.begin(kind, image_name, image_id, STRATEGY)
+        new_state, deployment = state.begin(kind, image_name, image_id, strategy)
         begun.append(deployment)
         return new_state
 

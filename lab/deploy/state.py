@@ -53,6 +53,8 @@ class Deployment(_Record):
     result: Result = "running"
     message: str = ""
     replaced: tuple[str, ...] = ()  # servers given a new container, in order
+    # What users saw, when a probe measured it (lab.deploy.measure.Summary.as_json()).
+    summary: dict[str, object] | None = None
 
     @property
     def seconds(self) -> float | None:
@@ -76,6 +78,10 @@ class FleetState(_Record):
     desired: Desired | None = None
     deployments: tuple[Deployment, ...] = ()
     events: tuple[Event, ...] = ()
+    # Containers of the previous environment kept after a blue/green switch, out of the
+    # balancer: not servers of the fleet, but what `lab rollback` switches back to.
+    standby: tuple[str, ...] = ()
+    standby_image_id: str = ""
 
     def begin(self, kind: Kind, image: str, image_id: str, strategy: str,
               now: datetime | None = None) -> tuple[FleetState, Deployment]:
@@ -85,11 +91,12 @@ class FleetState(_Record):
         return self.model_copy(update={"deployments": (*self.deployments, deployment)}), deployment
 
     def finish(self, number: int, result: Result, message: str, replaced: tuple[str, ...],
-               desired: Desired | None = None, now: datetime | None = None) -> FleetState:
+               desired: Desired | None = None, now: datetime | None = None,
+               summary: dict[str, object] | None = None) -> FleetState:
         """The deployment ended; a successful one makes its image the desired one."""
         ended = [
             item.model_copy(update={"result": result, "message": message, "replaced": replaced,
-                                    "finished_at": now or utc_now()})
+                                    "finished_at": now or utc_now(), "summary": summary})
             if item.number == number else item
             for item in self.deployments
         ]

@@ -157,6 +157,11 @@ def _wait_until_gone(container_id: str, seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def rename(container_id: str, name: str) -> None:
+    with engine_errors():
+        api().rename(container_id, name)
+
+
 def stop(container_id: str, grace_seconds: int = 1) -> None:
     with engine_errors(), suppress(NotFound):
         api().stop(container_id, timeout=grace_seconds)

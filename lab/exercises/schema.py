@@ -26,6 +26,7 @@ from lab.repo.specs import (
 )
 
 LAB_SERVER_IMAGE = "server"  # the value of `image` meaning "the lab's own server image"
+LB_NAME = "lb"  # the load balancer's name (lab.deploy.balancer.LB_NAME)
 EXERCISE_ID = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 SERVER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # part of container and host names
 
@@ -93,6 +94,10 @@ class ExerciseSpec(FrozenModel):
     summary: Text
     servers: tuple[ServerGroup, ...] = Field(min_length=1)
     repository: bool = True  # whether the lab's APT repository runs beside the servers
+    # Whether a load balancer (nginx) fronts the servers: `lb` on the exercise's network, its
+    # port 80 published on 127.0.0.1 (`lab status` shows the address), every running server
+    # registered after `lab start`; deployments then go through it.
+    load_balancer: bool = False
     # Packages the repository serves from the start, like `webapp 1.0`; their sources are in
     # packages/NAME/VERSION/ (docs/repository.md).
     publish: tuple[Ref, ...] = ()
@@ -151,6 +156,7 @@ class ExerciseSpec(FrozenModel):
             self._duplicate_server_names()
             + self._check_target_problems()
             + self._repository_problems()
+            + self._balancer_problems()
         )
 
     def _duplicate_server_names(self) -> list[Problem]:
@@ -167,6 +173,14 @@ class ExerciseSpec(FrozenModel):
                     )
                 owner.setdefault(name, group.name)
         return problems
+
+    def _balancer_problems(self) -> list[Problem]:
+        """The load balancer's container is named `lb`: no server may be."""
+        if not self.load_balancer:
+            return []
+        return [(("servers", index, "name"), f"server {LB_NAME!r} would clash with the load "
+                 "balancer's name; choose another")
+                for index, group in enumerate(self.servers) if LB_NAME in group.server_names]
 
     def _check_target_problems(self) -> list[Problem]:
         problems: list[Problem] = []

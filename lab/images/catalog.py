@@ -1,4 +1,4 @@
-"""The lab's own images (base, server, repo), their build order and build-context hashes."""
+"""The lab's own images (base, server, repo, lb), their build order and build-context hashes."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ SPECS: tuple[ImageSpec, ...] = (
     ImageSpec("base", "root", "ROOT", "Debian bookworm, slimmed, with tini"),
     ImageSpec("server", "base", "BASE", "a stand-in server: sshd (keys only) and nginx"),
     ImageSpec("repo", "base", "BASE", "the lab's APT repository: dpkg-dev and nginx"),
+    ImageSpec("lb", "base", "BASE", "the exercise's load balancer: nginx"),
 )
 BY_NAME = {spec.name: spec for spec in SPECS}
 

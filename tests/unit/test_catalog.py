@@ -46,13 +46,14 @@ def test_rebuilt_parent_changes_hash(tmp_path: Path) -> None:
 
 def test_select_adds_parents_in_build_order() -> None:
     assert [spec.name for spec in catalog.select(["repo"])] == ["base", "repo"]
-    assert [spec.name for spec in catalog.select(None)] == ["base", "server", "repo"]
+    assert [spec.name for spec in catalog.select(["lb"])] == ["base", "lb"]
+    assert [spec.name for spec in catalog.select(None)] == ["base", "server", "repo", "lb"]
 
 
 def test_select_unknown_lists_known() -> None:
     with pytest.raises(UsageError, match="unknown image web") as raised:
         catalog.select(["web"])
-    assert "base, server, repo" in raised.value.remedy
+    assert "base, server, repo, lb" in raised.value.remedy
 
 
 def test_every_image_has_a_dockerfile() -> None:

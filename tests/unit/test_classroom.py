@@ -276,7 +276,7 @@ def test_prepare_reports_what_each_engine_lacks(tmp_path: Path) -> None:
 
     def runner(job: Job) -> Completed:
         if job.args[:2] == ("images", "list"):
-            names = ["root", "base", "server", "repo"] if "full" in job.engine else ["root"]
+            names = ["root", "base", "server", "repo", "lb"] if "full" in job.engine else ["root"]
             return Completed(0, json.dumps([{"name": n, "status": "current"} for n in names]))
         if "half" in job.engine:
             return Completed(4, stderr="error: the bundle's checksum does not match\n")
@@ -285,8 +285,8 @@ def test_prepare_reports_what_each_engine_lacks(tmp_path: Path) -> None:
     outcomes = classroom.prepare(roster, tmp_path / "bundle.tar", runner=runner)
     assert [(o.engine, o.ok) for o in outcomes] == [("tcp://full:2376", True),
                                                     ("tcp://half:2376", False)]
-    assert outcomes[0].detail == "root, base, server, repo present"
-    assert outcomes[1].detail == ("missing: base, server, repo; "
+    assert outcomes[0].detail == "root, base, server, repo, lb present"
+    assert outcomes[1].detail == ("missing: base, server, repo, lb; "
                                   "the bundle's checksum does not match")
 
 

@@ -112,7 +112,7 @@ def test_the_cli_reference_lists_every_command() -> None:
 
 
 @pytest.mark.parametrize("line", [
-    "lab deploy v2 --strategy blue-green",
+    "lab deploy v2 --strategy=blue-green --sideways",
     "lab run --everything -- uptime",
     "lab images bake",
     "lab --verbose start",

@@ -1,0 +1,98 @@
+"""A deployment behind the exercise's load balancer: a strategy runs while the probe sends
+steady traffic through the balancer, and the summary of what users saw is recorded with it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lab.errors import LabError
+
+if TYPE_CHECKING:
+    from lab.deploy.measure import Marker, Summary
+    from lab.deploy.probe import ProbeRecord
+    from lab.deploy.rollout import Fleet
+    from lab.deploy.state import StateStore
+    from lab.deploy.strategies import Options, Rollout
+    from lab.docker.containers import ContainerInfo
+
+Report = Callable[[str], None]
+LEAD_SECONDS = 1.0  # traffic before the deployment starts: the baseline users had
+TAIL_SECONDS = 1.0  # and after it ends: what it left behind
+DEFAULT_RATE = 50.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A deployment's probe record, capacity marks and summary."""
+
+    record: ProbeRecord
+    markers: tuple[Marker, ...]
+    summary: Summary
+    strategy: str
+
+
+class MeasuredFailure(LabError):
+    """The release failed under a strategy; the measurement is still there to be shown."""
+
+    def __init__(self, failure: LabError, measured: Measured) -> None:
+        super().__init__(failure.message, failure.remedy)
+        self.measured = measured
+        self.recorded = False  # set once the history holds it
+
+
+def run(fleet: Fleet, store: StateStore, balancer_info: ContainerInfo, options: Options,
+        rate: float, report: Report, *, switch_back: bool = False) -> tuple[Rollout, Measured]:
+    """Run the strategy (or blue/green's switch back) under the probe; MeasuredFailure when
+    the release was unhealthy, after everything was recorded."""
+    from lab.deploy import balancer, strategies
+    from lab.deploy.measure import Marker
+    from lab.deploy.probe import Probe
+
+    probe = Probe(balancer.url(balancer_info), rate=rate)
+    markers: list[Marker] = []
+    rollout = strategies.Rollout(
+        fleet, balancer_info.id,
+        mark=lambda backends, note: markers.append(Marker(probe.now(), backends, note)),
+        report=report, clock=probe.now)
+    previous = store.load()
+    probe.start()
+    failure: LabError | None = None
+    try:
+        time.sleep(LEAD_SECONDS)
+        markers.append(Marker(probe.now(), len(balancer.backends(balancer_info.id)), "before"))
+        began = probe.now()
+        try:
+            if switch_back:
+                strategies.switch_back(rollout, previous.standby)
+            else:
+                _retire_standby(previous.standby)
+                strategies.run(rollout, options)
+        except strategies.StrategyFailed as failed:
+            failure = failed
+        ended = probe.now()
+        time.sleep(TAIL_SECONDS)
+    finally:
+        record = probe.stop()
+    measured = _measure(record, markers, (began, ended), rollout, options.strategy)
+    if failure is not None:
+        raise MeasuredFailure(failure, measured)
+    return rollout, measured
+
+
+def _measure(record: ProbeRecord, markers: list[Marker], span: tuple[float, float],
+             rollout: Rollout, strategy: str) -> Measured:
+    from lab.deploy.measure import summarize
+
+    summary = summarize(record, markers, span, rollout.rollback_span)
+    return Measured(record, tuple(markers), summary, strategy)
+
+
+def _retire_standby(standby: tuple[str, ...]) -> None:
+    """A new deployment ends the standby of the one before: blue is not needed any more."""
+    from lab.docker import containers
+
+    for container_id in standby:
+        containers.remove(container_id)

@@ -1,0 +1,167 @@
+"""What a deploy summary and timeline tell the learner, from hand-made probe records: an
+outage's availability and error window, mixed versions, capacity from the markers, rollback
+time, and how the terminal shows it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import pytest
+from rich.console import Console
+
+from lab import console
+from lab.deploy.measure import Bucket, Marker, summarize, timeline
+from lab.deploy.probe import ProbeRecord, Sample
+
+STARTED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def record(answers: Sequence[str | int], rate: float = 50.0) -> ProbeRecord:
+    """Request k, due and sent at k/rate: a version string answered 200, an int that status."""
+    samples = tuple(
+        Sample(k / rate, k / rate, 0.002, 200, answer) if isinstance(answer, str)
+        else Sample(k / rate, k / rate, 0.002, answer, "")
+        for k, answer in enumerate(answers))
+    return ProbeRecord(rate, STARTED, len(answers) / rate, samples)
+
+
+def test_an_outage_of_n_requests() -> None:
+    summary = summarize(record(["1.0"] * 200 + [0] * 30 + ["1.0"] * 270), [], (0.0, 10.0))
+
+    assert (summary.requests, summary.failed) == (500, 30)
+    assert summary.availability == pytest.approx(94.0)
+    assert summary.longest_error_window == pytest.approx(30 / 50)
+    assert summary.versions == {"1.0": 470}
+
+
+def test_the_longest_of_several_error_windows_counts() -> None:
+    answers: list[str | int] = ["1.0"] * 10 + [502] * 5 + ["1.0"] * 10 + [0, 503] * 6 + ["1.0"]
+    summary = summarize(record(answers), [], (0.0, 1.0))
+
+    assert summary.failed == 5 + 12
+    assert summary.longest_error_window == pytest.approx(12 / 50)
+
+
+def test_no_failure_no_window() -> None:
+    summary = summarize(record(["1.0"] * 100), [], (0.0, 2.0))
+
+    assert (summary.failed, summary.availability, summary.longest_error_window) == (0, 100.0, 0.0)
+    assert summary.mixed_seconds == 0.0
+
+
+def test_a_single_failure_is_one_request_interval() -> None:
+    summary = summarize(record(["1.0"] * 10 + [0] + ["1.0"] * 10, rate=20), [], (0.0, 1.0))
+
+    assert summary.longest_error_window == pytest.approx(1 / 20)
+
+
+def test_two_versions_in_a_bucket_count_as_mixed() -> None:
+    # 10 requests a second: 5 a half-second bucket
+    answers: list[str | int] = (["1.0"] * 5 + ["1.0", "2.0", "1.0", "2.0", "2.0"]
+                                + ["2.0"] * 5 + ["2.0", 0, "2.0", "2.0", "2.0"]
+                                + ["1.0", "2.0"] + ["2.0"] * 3)
+    summary = summarize(record(answers, rate=10), [], (0.0, 2.5))
+
+    assert summary.mixed_seconds == pytest.approx(1.0)  # the second and the last bucket
+    assert summary.versions == {"1.0": 8, "2.0": 16}
+
+
+def test_markers_give_the_fewest_and_most_backends_during_the_deploy() -> None:
+    markers = [Marker(0.0, 4), Marker(5.0, 3, "web1 out"), Marker(6.0, 4, "web1 in"),
+               Marker(10.0, 6, "extra batch"), Marker(20.0, 2, "after the deploy")]
+    probed = record(["1.0"] * 1250)
+
+    summary = summarize(probed, markers, (4.0, 12.0))
+    assert (summary.min_backends, summary.max_backends) == (3, 6)
+    # only the marker in force at the start applies to a span without changes
+    assert (summarize(probed, markers, (7.0, 9.0)).min_backends,
+            summarize(probed, markers, (7.0, 9.0)).max_backends) == (4, 4)
+    # markers arrive in any order
+    assert summarize(probed, markers[::-1], (4.0, 12.0)).min_backends == 3
+    assert summarize(probed, [], (4.0, 12.0)).min_backends == 0
+
+
+def test_deploy_and_rollback_times() -> None:
+    probed = record(["1.0"] * 300)
+
+    summary = summarize(probed, [], (1.0, 3.25), rollback=(3.25, 4.75))
+    assert summary.deploy_seconds == pytest.approx(2.25)
+    assert summary.rollback_seconds == pytest.approx(1.5)
+    assert summarize(probed, [], (1.0, 3.25)).rollback_seconds is None
+
+
+def test_as_json_gives_the_raw_numbers() -> None:
+    figures = summarize(record(["1.0"] * 2 + [0]), [Marker(0, 2)], (0.0, 1 / 3)).as_json()
+
+    assert figures == {"requests": 3, "failed": 1, "availability": 66.667,
+                       "longest_error_window": 0.02, "mixed_seconds": 0.0, "min_backends": 2,
+                       "max_backends": 2, "deploy_seconds": 0.333, "rollback_seconds": None,
+                       "versions": {"1.0": 2}}
+
+
+def test_timeline_buckets_by_send_time_and_keeps_empty_intervals() -> None:
+    samples = (Sample(0.0, 0.0, 0.01, 200, "1.0"), Sample(0.1, 0.1, 0.01, 503, ""),
+               Sample(0.2, 1.3, 0.01, 200, "2.0"),  # sent late: it met the fleet at 1.3 s
+               Sample(0.3, 0.3, 0.01, 200, "2.0"))
+    buckets = timeline(ProbeRecord(10, STARTED, 2.0, samples), interval=0.5)
+
+    assert buckets == [Bucket(0.0, {"1.0": 1, "2.0": 1}, 1), Bucket(0.5, {}, 0),
+                       Bucket(1.0, {"2.0": 1}, 0), Bucket(1.5, {}, 0)]
+
+
+def test_an_empty_record() -> None:
+    empty = ProbeRecord(50, STARTED, 0.0, ())
+
+    summary = summarize(empty, [], (0.0, 0.0))
+    assert (summary.requests, summary.failed, summary.availability) == (0, 0, 0.0)
+    assert timeline(empty) == [Bucket(0.0, {}, 0)]
+
+
+@pytest.fixture
+def screen(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    text = io.StringIO()
+    monkeypatch.setattr(console, "out", Console(file=text, width=80, color_system=None))
+    return text
+
+
+def test_the_terminal_timeline_fits_and_shows_errors_and_backends(screen: io.StringIO) -> None:
+    answers: list[str | int] = ["1.0"] * 200 + [0] * 10 + ["2.0"] * 190  # 8 s at 50/s
+    markers = [Marker(0.0, 4), Marker(4.0, 3, "out"), Marker(6.0, 4, "back")]
+    console.timeline(timeline(record(answers)), ["1.0", "2.0"], 0.5, markers)
+
+    lines = screen.getvalue().splitlines()
+    assert lines[0] == "versions " + "█" * 16
+    assert lines[1] == "errors   " + " " * 8 + "▲"
+    assert lines[2] == "backends 4" + "─" * 7 + "3───4" + "─" * 3
+    assert lines[3] == "         " + " " * 8 + "out " + "back"
+    assert "█ 1.0" in lines[4] and "█ 2.0" in lines[4] and "one cell = 0.5 s" in lines[4]
+
+
+def test_notes_that_would_overlap_are_left_out(screen: io.StringIO) -> None:
+    markers = [Marker(0.0, 4), Marker(4.0, 3, "web1 out"), Marker(6.0, 4, "web1 in")]
+    console.timeline(timeline(record(["1.0"] * 400)), ["1.0"], 0.5, markers)
+
+    lines = screen.getvalue().splitlines()
+    assert len(lines) == 4 and lines[2].startswith("backends 4") and "web1" not in lines[3]
+
+
+def test_a_long_timeline_merges_cells_to_fit(screen: io.StringIO) -> None:
+    console.timeline(timeline(record(["1.0"] * 50 * 120)), ["1.0"], 0.5)  # 240 buckets
+
+    lines = screen.getvalue().splitlines()
+    assert lines[0] == "versions " + "█" * 60
+    assert lines[1] == "errors   none"
+    assert "one cell = 2 s" in lines[-1]
+
+
+def test_the_summary_table(screen: io.StringIO) -> None:
+    summary = summarize(record(["1.0"] * 20000 + [0]), [Marker(0, 4)], (0.0, 12.0),
+                        rollback=(12.0, 14.5))
+    console.deploy_summary(summary)
+
+    shown = screen.getvalue()
+    # 99.995 % would round to 100.00 %, which no deploy with a failed request may claim
+    for figure in ("99.995 %", "1 of 20001", "0.02 s", "12.0 s", "2.5 s", "1.0: 20000"):
+        assert figure in shown
