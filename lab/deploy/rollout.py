@@ -87,12 +87,20 @@ def rollback(settings: Settings, report: Report, rate: float | None = None,
         raise StateError("there is nothing to roll back to: no earlier deployment of another "
                          "image succeeded", "`lab history` lists this exercise's deployments.")
     image = builds.resolve(settings, target.image_id)
-    switch = bool(state.standby) and state.standby_image_id == image.id
+    switch = bool(state.standby) and state.standby_image_id == image.id and _all_there(
+        state.standby)
     report(f"rolling back to {target.image} (deployment #{target.number})"
            + (": switching the balancer back to blue" if switch else ""))
     with state_lock(settings, report):
         return roll_out(settings, image.id, target.image, report, kind="rollback", rate=rate,
                         switch_back=switch, on_measured=on_measured)
+
+
+def _all_there(container_ids: tuple[str, ...]) -> bool:
+    """Blue is still on standby (a `lab stop` since would have removed it)."""
+    from lab.docker import containers
+
+    return all(containers.inspect(container_id) is not None for container_id in container_ids)
 
 
 def roll_out(settings: Settings, image_id: str, image_name: str, report: Report, *,
