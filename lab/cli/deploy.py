@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from lab.deploy import compare as comparing
     from lab.deploy.measured import Measured
     from lab.deploy.state import Deployment, FleetState
     from lab.docker.images import BuildProgress
@@ -110,7 +111,7 @@ def deploy(
 
     volumes = rollout.parse_volumes(volume) if volume else None
     options = Options(strategy, batch, canary, evaluate) if strategy else None
-    show = _shower(as_json, plot, f"deploy {image}" + (f" ({strategy})" if strategy else ""))
+    show = _shower(as_json, plot, f"lab deploy {image}")
     done = rollout.deploy(current(), image, console.note if as_json else console.info,
                           volumes=volumes, options=options, rate=rate, on_measured=show)
     _deployed(done, as_json)
@@ -124,7 +125,7 @@ def rollback(rate: RateOption = None, as_json: JsonOption = False,
     from lab.deploy import rollout
     from lab.settings import current
 
-    show = _shower(as_json, plot, "rollback")
+    show = _shower(as_json, plot, "lab rollback")
     done = rollout.rollback(current(), console.note if as_json else console.info, rate=rate,
                             on_measured=show)
     _deployed(done, as_json)
@@ -288,3 +289,78 @@ def reconcile(
         console.note("stopped watching")
         return
     console.note(f"stopped watching after {duration:g} s; {repairs_made} repairs")
+
+
+def compare(
+    old: Annotated[str, typer.Option(
+        "--from", help="The image every run starts from (the fleet is brought back to it).",
+    )] = "v1",
+    good: Annotated[str, typer.Option("--good", help="The good release.")] = "v2",
+    bad: Annotated[str, typer.Option(
+        "--bad", help="The bad release (its health check fails).")] = "v3",
+    rate: RateOption = None,
+    evaluate: Annotated[float, typer.Option(
+        "--evaluate", min=0, help="Seconds traffic splitting evaluates the new group.")] = 10.0,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print every measurement, both tables and the flags as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Draw each run into this directory, one PNG per run (needs matplotlib).",
+    )] = None,
+) -> None:
+    """Deploy a good and a bad release with every strategy, measured, and print the measured
+    table beside AWS's, flagging each row where they disagree (takes minutes)."""
+    from lab import console
+    from lab.deploy import compare as comparing
+    from lab.settings import current
+
+    plan = comparing.Plan(old, good, bad, rate, evaluate)
+    on_measured = _drawer(plot) if plot is not None else None
+    done = comparing.run(current(), plan, _compare_progress, lambda _: None, on_measured)
+    if as_json:
+        console.raw(json.dumps(done.as_json(), indent=2) + "\n")
+        return
+    _compare_tables(done)
+
+
+def _compare_progress(run: comparing.Run) -> None:
+    from lab import console
+
+    summary = run.summary
+    figures = (f"{summary.failed} failed of {summary.requests}, backends "
+               f"{summary.min_backends}-{summary.max_backends}, "
+               f"{summary.deploy_seconds:.1f} s" if summary else "not measured")
+    ending = "ok" if run.succeeded else ("failed, rolled back" if run.rolled_back else "failed")
+    console.note(f"{run.strategy} {run.release}: {ending}; {figures}")
+
+
+def _drawer(directory: Path) -> Callable[[comparing.Run, Measured], None]:
+    def draw(run: comparing.Run, measured: Measured) -> None:
+        from lab import console
+        from lab.deploy import plot as drawing
+
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{run.strategy}-{run.release.replace(' ', '-')}.png"
+        drawing.plot(measured.record, measured.markers, path, f"{run.strategy}: {run.release}")
+        console.note(f"drawn into {path}")
+
+    return draw
+
+
+def _compare_tables(done: comparing.Comparison) -> None:
+    from lab import console
+    from lab.deploy import compare as comparing
+
+    rows = comparing.measured_rows(done.runs, done.fleet)
+    found = comparing.flags(done.runs, done.fleet, done.plan.evaluate)
+    flagged = {flag.strategy for flag in found}
+    console.table(list(comparing.COLUMNS), [row.cells() for row in rows.values()],
+                  title=f"Measured here ({done.fleet} servers, {done.plan.good} good, "
+                        f"{done.plan.bad} bad)",
+                  styles=["yellow" if strategy in flagged else None for strategy in rows])
+    console.table(list(comparing.COLUMNS),
+                  [claim.row.cells() for claim in comparing.AWS.values()],
+                  title="AWS Elastic Beanstalk's table")
+    for flag in found:
+        console.warn(f"{comparing.METHODS[flag.strategy]}, {flag.column}: {flag.reason}")
+    if not found:
+        console.success("the measurement agrees with AWS's table on every row")

@@ -203,8 +203,8 @@ def run(rollout: Rollout, options: Options) -> None:
 def all_at_once(rollout: Rollout, options: Options) -> None:
     """Every server replaced at the same moment: the fastest, and an outage while they start."""
     old = rollout.running()
+    rollout.mark(0, "every server replaced at once")  # users lose them from this moment
     rollout.remove(old)
-    rollout.mark(0, "every server replaced at once")
     made = rollout.make(rollout.servers, suffix="")
     healthy = [live for live, verdict in made if verdict.ok]
     rollout.route(backends(healthy), f"{len(healthy)} new servers in the balancer")
