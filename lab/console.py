@@ -315,7 +315,10 @@ def deploy_summary(summary: Summary) -> None:
     """The summary's figures, two columns."""
     rows = [
         ("availability", _percent(summary.availability, summary.failed)),
-        ("failed requests", f"{summary.failed} of {summary.requests}"),
+        ("failed requests", f"{summary.failed} of {summary.requests}" + (" (" + ", ".join(
+            f"{'no answer' if status == '0' else 'HTTP ' + status}: {count}"
+            for status, count in summary.failed_by_status.items()) + ")"
+            if summary.failed_by_status else "")),
         ("longest error window", f"{summary.longest_error_window:.2f} s"
          if summary.failed else "none"),
         ("seconds with two versions", f"{summary.mixed_seconds:.1f} s"),

@@ -410,7 +410,10 @@ class FleetExecutor:
         port = self._container(server).host_port(container_port)
         if port is None:
             raise ConnectionRefusedError(f"port {container_port} of {server} is not published")
-        url = f"http://127.0.0.1:{port}{path}"
+        from lab import reach
+
+        host, port = reach.address(port)
+        url = f"http://{host}:{port}{path}"
         try:
             with urllib.request.urlopen(url, timeout=5) as answer:
                 return HttpResult(answer.status, answer.read().decode(errors="replace"))

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fabric import Config, Connection
 from invoke.exceptions import CommandTimedOut
 
+from lab import reach
 from lab.errors import LabError, StateError, UsageError
 from lab.parallel import map_in_threads
 from lab.settings import current
@@ -242,8 +244,10 @@ class Target:
 
     @classmethod
     def local(cls, name: str, port: int) -> Target:
-        """A server published on 127.0.0.1; the lab never routes to container IPs."""
-        return cls(name, LOCALHOST, port)
+        """A server's SSH port, published on the engine's 127.0.0.1, where this process
+        reaches it (lab.reach: there, or through a tunnel); never a container IP."""
+        host, reached = reach.address(port)
+        return cls(name, host, reached)
 
     @property
     def address(self) -> str:
@@ -644,3 +648,154 @@ def _pump_lines(channel: paramiko.Channel, lines: TextIO, out: BinaryIO) -> None
     while data := channel.recv(32768):
         out.write(data)
         out.flush()
+
+
+# --- tunnels to an engine reached over SSH ----------------------------------------------
+#
+# An engine named by DOCKER_HOST=ssh://user@host[:port] publishes the servers' ports on
+# 127.0.0.1 of that host. The lab reaches them as `ssh -L` would: one SSH connection per
+# engine and process, made as docker's own SSH transport makes it (the user's ~/.ssh/config,
+# keys and agent, ~/.ssh/known_hosts; never the lab's key), and for each port a listening
+# socket on this machine's 127.0.0.1 whose connections become direct-tcpip channels.
+
+TUNNEL_KEEPALIVE = 30  # seconds between keepalives on an engine's SSH connection
+_tunnel_lock = threading.Lock()
+_engine_clients: dict[str, paramiko.SSHClient] = {}
+_forwards: dict[tuple[str, int], socket.socket] = {}
+_log = logging.getLogger("lab.tunnel")
+
+
+def forward(engine: str, port: int) -> tuple[str, int]:
+    """Where this process reaches 127.0.0.1:`port` of the machine the ssh:// `engine` names.
+
+    The connection is made (or StateError raised) now; forwards are kept for the process.
+    """
+    with _tunnel_lock:
+        _engine_transport(engine)
+        listener = _forwards.get((engine, port))
+        if listener is None:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind((LOCALHOST, 0))
+            listener.listen(64)
+            _forwards[(engine, port)] = listener
+            threading.Thread(target=_accept_loop, args=(listener, engine, port),
+                             name=f"lab-tunnel-{port}", daemon=True).start()
+            _log.debug("forwarding %s:%d to %s:%d on %s", LOCALHOST,
+                       listener.getsockname()[1], LOCALHOST, port, engine)
+        return LOCALHOST, int(listener.getsockname()[1])
+
+
+def forwarded() -> dict[int, int]:
+    """The forwards this process opened: engine-side port -> local port."""
+    with _tunnel_lock:
+        return {port: int(sock.getsockname()[1]) for (_, port), sock in _forwards.items()}
+
+
+def _engine_transport(engine: str) -> paramiko.Transport:
+    """The engine's SSH connection, made again if it dropped; call with `_tunnel_lock` held."""
+    client = _engine_clients.get(engine)
+    transport = client.get_transport() if client else None
+    if transport is not None and transport.is_active():
+        return transport
+    client = _connect_engine(engine)
+    _engine_clients[engine] = client
+    transport = client.get_transport()
+    assert transport is not None
+    transport.set_keepalive(TUNNEL_KEEPALIVE)
+    return transport
+
+
+def engine_ssh_parameters(engine: str, config_file: Path | None = None) -> dict[str, Any]:
+    """paramiko's connect() arguments for an ssh:// URL, read as docker's SSH transport
+    reads them: the URL, then ~/.ssh/config (HostName, Port, User, IdentityFile, ProxyCommand)."""
+    url = urllib.parse.urlsplit(engine)
+    host = url.hostname or ""
+    parameters: dict[str, Any] = {"hostname": host, "port": url.port, "username": url.username}
+    path = config_file or Path.home() / ".ssh" / "config"
+    if path.is_file():
+        found = paramiko.SSHConfig.from_path(str(path)).lookup(host)
+        if "proxycommand" in found:
+            parameters["sock"] = paramiko.ProxyCommand(found["proxycommand"])
+        if "hostname" in found:
+            parameters["hostname"] = found["hostname"]
+        if url.port is None and "port" in found:
+            parameters["port"] = int(found["port"])
+        if url.username is None and "user" in found:
+            parameters["username"] = found["user"]
+        if "identityfile" in found:
+            parameters["key_filename"] = found["identityfile"]
+    parameters["port"] = parameters["port"] or 22
+    return parameters
+
+
+def _connect_engine(engine: str) -> paramiko.SSHClient:
+    parameters = engine_ssh_parameters(engine)
+    client = paramiko.SSHClient()
+    client.load_system_host_keys()  # as docker's transport: a host it does not know is refused
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        client.connect(**parameters, timeout=CONNECT_TIMEOUT, banner_timeout=CONNECT_TIMEOUT,
+                       auth_timeout=CONNECT_TIMEOUT)
+    except _NETWORK_ERRORS as exc:
+        client.close()
+        raise _engine_unreachable(engine, exc) from exc
+    return client
+
+
+def _engine_unreachable(engine: str, exc: BaseException) -> SSHError:
+    if isinstance(exc, paramiko.AuthenticationException):
+        return SSHError(f"cannot log in to the engine's machine {engine} to reach its servers",
+                        "Make `ssh` to it work without a password (a key, or your agent), "
+                        "as Docker's own SSH connection needs.")
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return SSHError(f"cannot reach the engine's machine {engine} over SSH: {reason}",
+                    "Check that `docker -H " + engine + " ps` works from this machine.")
+
+
+def _accept_loop(listener: socket.socket, engine: str, port: int) -> None:
+    while True:
+        try:
+            local, peer = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=_carry, args=(local, peer, engine, port),
+                         name=f"lab-tunnel-{port}", daemon=True).start()
+
+
+def _carry(local: socket.socket, peer: Any, engine: str, port: int) -> None:
+    """One forwarded connection: a channel to 127.0.0.1:port on the engine's machine, and the
+    bytes of both directions. If the port does not answer there, the local side hangs up."""
+    local.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        with _tunnel_lock:
+            transport = _engine_transport(engine)
+        channel = transport.open_channel("direct-tcpip", (LOCALHOST, port), peer,
+                                         timeout=CONNECT_TIMEOUT)
+    except (SSHError, *_NETWORK_ERRORS):
+        local.close()
+        return
+    try:
+        _pump(local, channel)
+    finally:
+        channel.close()
+        local.close()
+
+
+def _pump(local: socket.socket, channel: paramiko.Channel) -> None:
+    sources: list[Any] = [local, channel]
+    while sources:
+        readable, _, _ = select.select(sources, [], [])
+        for source in readable:
+            try:
+                data = source.recv(32768)
+                if data:
+                    (channel if source is local else local).sendall(data)
+                    continue
+            except _NETWORK_ERRORS:
+                return
+            sources.remove(source)  # this side finished writing: tell the other, keep reading
+            with contextlib.suppress(*_NETWORK_ERRORS):
+                if source is local:
+                    channel.shutdown_write()
+                else:
+                    local.shutdown(socket.SHUT_WR)

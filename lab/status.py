@@ -30,7 +30,7 @@ class ServerStatus:
     ports: dict[str, str]  # "22/tcp" -> "127.0.0.1:49153"
     uptime_seconds: int | None
     container: str
-    url: str | None = None  # the load balancer's address on the host
+    url: str | None = None  # the load balancer's address on the engine's machine
     backends: tuple[Backend, ...] | None = None  # the servers the load balancer sends to
 
     def as_json(self) -> dict[str, Any]:
@@ -78,7 +78,8 @@ def _balancer(info: ContainerInfo) -> tuple[str | None, tuple[Backend, ...] | No
     from lab.errors import LabError
 
     try:
-        url: str | None = balancer.url(info)
+        # The engine-side address: a tunnel this process opened would close with it.
+        url: str | None = balancer.url(info, here=False)
     except LabError:
         url = None
     try:

@@ -51,7 +51,7 @@ def _show_started(started: Started) -> None:
     console.table(["server", "role", "image", "ports"], rows)
     for info in started.containers:
         if info.labels.get("lab.role") == LB_ROLE and info.host_port(HTTP_PORT):
-            console.info(f"Load balancer: {balancer_url(info)}")
+            console.info(f"Load balancer: {balancer_url(info, here=False)}")
     console.info(f"Workspace: {started.workspace.path}")
     console.info(f"Tutorial:  {page_url(exercise.id)} (run `lab docs` to serve it)")
     console.success(f"{exercise.id} is running. Next: `lab ssh SERVER`, `lab run`, `lab check`.")

@@ -86,13 +86,17 @@ def find(settings: Settings, exercise_id: str) -> ContainerInfo | None:
     return running[0] if running else None
 
 
-def url(info: ContainerInfo) -> str:
-    """Where the host reaches the balancer: its port 80, published on 127.0.0.1."""
+def url(info: ContainerInfo, *, here: bool = True) -> str:
+    """Where this process reaches the balancer's port 80, published on the engine's
+    127.0.0.1 (lab.reach); with here=False, that address on the engine's machine."""
+    from lab import reach
+
     port = info.host_port(HTTP_PORT)
     if port is None:
         raise StateError(f"the load balancer {info.name} publishes no port {HTTP_PORT} "
                          f"(it is {info.state})", "Run `lab start` to bring it back.")
-    return f"http://127.0.0.1:{port}"
+    host, port = reach.address(port) if here else (reach.LOOPBACK, port)
+    return f"http://{host}:{port}"
 
 
 def address(container_id: str, network: str) -> str:

@@ -24,8 +24,11 @@ class Health:
 
 
 def ask(port: int, timeout: float = 2.0) -> tuple[int, str]:
-    """GET /health on 127.0.0.1:port: (status, first line of the body)."""
-    url = f"http://127.0.0.1:{port}{HEALTH_PATH}"
+    """GET /health on the engine's 127.0.0.1:port: (status, first line of the body)."""
+    from lab import reach
+
+    host, reached = reach.address(port)
+    url = f"http://{host}:{reached}{HEALTH_PATH}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
             body = answer.read(512).decode(errors="replace")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from lab.deploy.probe import ProbeRecord, Sample
 
 MIXED_INTERVAL = 0.5  # seconds: a bucket with two versions counts this long as mixed
+NEAR_CHANGE = 1.0  # seconds either side of a marker in which a lost request is the change's
+# What a user meets when no server answers: no answer at all (0), or the balancer's own
+# gateway errors. A server's own error (500) is the release's, wherever it falls.
+LOST = frozenset({0, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class Summary:
     deploy_seconds: float
     rollback_seconds: float | None
     versions: dict[str, int]  # successful answers per version
+    failed_by_status: dict[str, int] = field(default_factory=dict)  # "0", "500", "502"...
+    # Requests lost (no answer, or 502/503/504) within NEAR_CHANGE seconds of a marker: what
+    # the deployment's own changes (a switch, a server out) cost, told from a release's 500s.
+    lost_near_changes: int = 0
 
     def as_json(self) -> dict[str, object]:
         """The raw figures, seconds and percentages rounded to the millisecond."""
@@ -79,7 +87,18 @@ def summarize(record: ProbeRecord, markers: Sequence[Marker], deploy: tuple[floa
         deploy_seconds=deploy[1] - deploy[0],
         rollback_seconds=rollback[1] - rollback[0] if rollback is not None else None,
         versions=dict(versions),
+        failed_by_status=dict(sorted(Counter(str(sample.status) for sample in samples
+                                             if not sample.ok).items())),
+        lost_near_changes=lost_near(samples, markers),
     )
+
+
+def lost_near(samples: Sequence[Sample], markers: Sequence[Marker],
+              within: float = NEAR_CHANGE) -> int:
+    """Requests lost (status in LOST) sent within `within` seconds of any marker."""
+    moments = [marker.at for marker in markers]
+    return sum(1 for sample in samples if sample.status in LOST
+               and any(abs(sample.sent - moment) <= within for moment in moments))
 
 
 def error_window(samples: Sequence[Sample], rate: float) -> float:

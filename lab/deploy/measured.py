@@ -41,6 +41,8 @@ class MeasuredFailure(LabError):
         super().__init__(failure.message, failure.remedy)
         self.measured = measured
         self.recorded = False  # set once the history holds it
+        self.rolled_back = bool(getattr(failure, "rolled_back", False))
+        self.replaced: tuple[str, ...] = ()  # servers the failed release replaced anyway
 
 
 def run(fleet: Fleet, store: StateStore, balancer_info: ContainerInfo, options: Options,
@@ -78,7 +80,9 @@ def run(fleet: Fleet, store: StateStore, balancer_info: ContainerInfo, options: 
         record = probe.stop()
     measured = _measure(record, markers, (began, ended), rollout, options.strategy)
     if failure is not None:
-        raise MeasuredFailure(failure, measured)
+        problem = MeasuredFailure(failure, measured)
+        problem.replaced = tuple(rollout.replaced)
+        raise problem
     return rollout, measured
 
 

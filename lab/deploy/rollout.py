@@ -165,8 +165,9 @@ def _measured(store: StateStore, fleet: Fleet, lb: ContainerInfo, options: Optio
     except measured.MeasuredFailure as failure:
         on_measured(failure.measured)
         message, summary = failure.message, failure.measured.summary.as_json()
-        store.update(lambda state: state.finish(fleet.deployment, "failed", message, (),
-                                                summary=summary))
+        replaced = failure.replaced
+        store.update(lambda state: state.finish(fleet.deployment, "failed", message,
+                                                replaced, summary=summary))
         failure.recorded = True
         raise
     on_measured(result)

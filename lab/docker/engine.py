@@ -81,6 +81,25 @@ def engine_errors() -> Iterator[None]:
         raise _api_error(cause) from cause
     except (DockerException, requests.exceptions.RequestException, ConnectionError) as cause:
         raise _unreachable(cause) from cause
+    except Exception as cause:
+        # docker's ssh:// transport lets paramiko's errors through (only lab.ssh imports it).
+        if not type(cause).__module__.startswith("paramiko"):
+            raise
+        raise _ssh_failure(cause) from cause
+
+
+def _ssh_failure(cause: BaseException) -> EngineError:
+    address = engine_address()
+    if type(cause).__name__ == "ChannelException":  # sshd refused one more session
+        return EngineError(
+            f"the engine's SSH host ({address}) refused another session: {cause}",
+            "Docker opens one per request: set `MaxSessions 100` in that host's sshd_config "
+            "and reload sshd.",
+        )
+    return EngineError(
+        f"cannot use the Docker engine at {address} over SSH: {cause}",
+        f"Check that `docker -H {address} ps` works from this machine.",
+    )
 
 
 @cache

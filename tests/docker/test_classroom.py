@@ -170,7 +170,7 @@ def test_a_roster_over_two_engines_starts_and_resets_on_both(
         assert session.lab("class", "init", str(roster))[0] == 0
         code, out, err = session.lab("class", "prepare", "--bundle", str(bundle))
         assert code == 0, out + err
-        assert out.count("root, base, server, repo present") == 2
+        assert out.count("root, base, server, repo, lb present") == 2
 
         code, out, err = session.lab("class", "start", "01")
         assert code == 0, out + err

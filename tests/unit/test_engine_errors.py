@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from lab.docker.engine import _unreachable
@@ -24,3 +25,22 @@ def test_timeout_says_the_engine_did_not_answer() -> None:
 def test_refused_says_start_docker() -> None:
     cause = requests.exceptions.ConnectionError(ConnectionRefusedError(111, "refused"))
     assert "Start Docker" in _unreachable(cause).line()
+
+
+def test_a_refused_ssh_session_to_the_engine_is_one_line_with_the_sshd_remedy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import paramiko
+
+    from lab.docker.engine import engine_errors
+    from lab.errors import EngineError
+
+    monkeypatch.setenv("DOCKER_HOST", "ssh://root@engine.example")
+    with pytest.raises(EngineError) as raised, engine_errors():
+        raise paramiko.ChannelException(2, "Connect failed")
+    assert "ssh://root@engine.example" in raised.value.message
+    assert "MaxSessions" in raised.value.remedy
+    with pytest.raises(EngineError) as raised, engine_errors():
+        raise paramiko.AuthenticationException("Authentication failed.")
+    assert "docker -H ssh://root@engine.example ps" in raised.value.remedy
+    with pytest.raises(KeyError), engine_errors():
+        raise KeyError("not the engine's")

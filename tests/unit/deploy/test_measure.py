@@ -98,7 +98,8 @@ def test_as_json_gives_the_raw_numbers() -> None:
     assert figures == {"requests": 3, "failed": 1, "availability": 66.667,
                        "longest_error_window": 0.02, "mixed_seconds": 0.0, "min_backends": 2,
                        "max_backends": 2, "deploy_seconds": 0.333, "rollback_seconds": None,
-                       "versions": {"1.0": 2}}
+                       "versions": {"1.0": 2}, "failed_by_status": {"0": 1},
+                       "lost_near_changes": 1}
 
 
 def test_timeline_buckets_by_send_time_and_keeps_empty_intervals() -> None:
@@ -165,3 +166,24 @@ def test_the_summary_table(screen: io.StringIO) -> None:
     # 99.995 % would round to 100.00 %, which no deploy with a failed request may claim
     for figure in ("99.995 %", "1 of 20001", "0.02 s", "12.0 s", "2.5 s", "1.0: 20000"):
         assert figure in shown
+
+
+def test_failures_are_counted_by_status() -> None:
+    answers: list[str | int] = ["1.0"] * 10 + [500, 0, 500, 502] + ["1.0"] * 10
+    summary = summarize(record(answers), [], (0.0, 1.0))
+
+    assert summary.failed_by_status == {"0": 1, "500": 2, "502": 1}
+    assert summary.as_json()["failed_by_status"] == {"0": 1, "500": 2, "502": 1}
+
+
+def test_requests_lost_near_a_change_are_told_from_a_release_s_own_errors() -> None:
+    # At 50 req/s: a switch at 1.0 s; a lost request at 0.5 s and a 502 at 1.9 s are near it,
+    # a 503 at 3.0 s is not; the 500s near it are the release's, not the switch's.
+    answers: list[str | int] = ["1.0"] * 200
+    for k, status in ((25, 0), (95, 502), (50, 500), (52, 500), (150, 503)):
+        answers[k] = status
+    summary = summarize(record(answers), [Marker(1.0, 4, "switch")], (0.5, 2.0))
+
+    assert summary.failed == 5
+    assert summary.lost_near_changes == 2
+    assert summarize(record(["1.0"] * 10), [], (0.0, 0.2)).lost_near_changes == 0
