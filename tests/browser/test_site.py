@@ -155,9 +155,16 @@ def test_search_finds_an_exercise_by_a_word_of_its_text(
     page.goto(site)
     page.locator("input.md-search__input").click()
     page.keyboard.type(word, delay=30)  # Material searches on key presses, as a person types
-    results = page.locator(".md-search-result__item > a.md-search-result__link")
-    results.first.wait_for()
-    links = [link.get_attribute("href") or "" for link in results.all()]
+    results = ".md-search-result__item > a.md-search-result__link"
+    page.locator(results).first.wait_for()
+    # Material re-renders the list while it searches: read every link in one step, until
+    # the exercise shows up or the results stop changing for good.
+    links: list[str] = []
+    for _ in range(50):
+        links = page.eval_on_selector_all(results, "links => links.map(a => a.href)")
+        if any(f"exercises/{exercise.id}/" in link for link in links):
+            break
+        page.wait_for_timeout(200)
     assert any(f"exercises/{exercise.id}/" in link for link in links), links
     _screenshot(page, f"search-{exercise.id}")
 
