@@ -36,6 +36,7 @@ def build(
     arguments = _build_args(build_arg or [])  # a typo is reported before anything else
     settings = current()
     exercise = lifecycle.current(settings)
+    builds.check_dockerfile(settings, exercise, file)  # before the progress display opens
     with console.tasks(transient=True) as tasks:
         tasks.add("build")
 
@@ -106,11 +107,13 @@ def deploy(
     balancer, with a strategy, while a probe measures what users see."""
     from lab import console
     from lab.deploy import rollout
-    from lab.deploy.strategies import Options
+    from lab.deploy.strategies import STRATEGIES, Options
     from lab.settings import current
 
     volumes = rollout.parse_volumes(volume) if volume else None
     options = Options(strategy, batch, canary, evaluate) if strategy else None
+    if options is not None and options.strategy not in STRATEGIES:
+        options.checked(1)  # the one line naming the strategies, before anything is done
     show = _shower(as_json, plot, f"lab deploy {image}")
     done = rollout.deploy(current(), image, console.note if as_json else console.info,
                           volumes=volumes, options=options, rate=rate, on_measured=show)
@@ -133,6 +136,10 @@ def rollback(rate: RateOption = None, as_json: JsonOption = False,
 
 def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured], None]:
     """What to do with a measured deployment: the summary and timeline, JSON, a drawing."""
+    if plot is not None:  # a wrong file name is said before the deployment, not after it
+        from lab.deploy.plot import check_target
+
+        check_target(plot)
 
     def show(measured: Measured) -> None:
         from lab import console

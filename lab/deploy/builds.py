@@ -62,15 +62,9 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
     import time
 
     from lab.docker import images
-    from lab.exercises.workspace import workspace_path
     from lab.images import catalog
 
-    context = workspace_path(exercise, settings)
-    name = dockerfile or "Dockerfile"
-    if not (context / name).is_file():
-        raise UsageError(f"there is no {name} in your workspace {context}",
-                         f"Write one there: the exercise's page ({exercise.id}) says what "
-                         "it should do.")
+    context = check_dockerfile(settings, exercise, dockerfile)
     network = _network_for_build(settings, exercise)
     server = catalog.BY_NAME["server"].ref
     server_info = images.inspect(server)
@@ -89,6 +83,19 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
                             on_progress, no_cache=no_cache, network=network,
                             dockerfile=dockerfile)
     return Built(ref, image_id, content_hash, time.monotonic() - began)
+
+
+def check_dockerfile(settings: Settings, exercise: Exercise, dockerfile: str | None) -> Path:
+    """The build context (the workspace); UsageError when the Dockerfile is not there."""
+    from lab.exercises.workspace import workspace_path
+
+    context = workspace_path(exercise, settings)
+    name = dockerfile or "Dockerfile"
+    if not (context / name).is_file():
+        raise UsageError(f"there is no {name} in your workspace {context}",
+                         f"Write one there: the exercise's page ({exercise.id}) says what "
+                         "it should do.")
+    return context
 
 
 def _network_for_build(settings: Settings, exercise: Exercise) -> str | None:

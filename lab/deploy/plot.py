@@ -20,18 +20,27 @@ COLOURS = ("tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:cyan", "tab
 ERROR_COLOUR = "tab:red"
 
 
-def plot(record: ProbeRecord, markers: Sequence[Marker], path: Path, title: str) -> None:
-    """Draws `record` to `path`, a .png or .svg file: two panels sharing the time axis."""
+def check_target(path: Path) -> str:
+    """The drawing's format, or a UsageError before any deployment runs: a wrong suffix, or
+    no matplotlib, found out only after a deploy would waste it."""
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise UsageError(f"cannot draw to {path.name}: only PNG and SVG",
                          "Give a file name ending in .png or .svg.")
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        import matplotlib  # noqa: F401
     except ImportError:
         raise UsageError("drawing needs matplotlib",
                          "Install the plot extra: pip install 'immutable-lab[plot]'.") from None
+    return kind
+
+
+def plot(record: ProbeRecord, markers: Sequence[Marker], path: Path, title: str) -> None:
+    """Draws `record` to `path`, a .png or .svg file: two panels sharing the time axis."""
+    kind = check_target(path)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 6), layout="constrained")
     FigureCanvasAgg(figure)  # no GUI, whatever matplotlib's default backend is
     requests, latency = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))

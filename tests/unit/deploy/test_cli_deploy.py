@@ -56,6 +56,18 @@ def test_deploy_with_a_bad_volume_is_a_usage_error(option: str) -> None:
     assert f"--volume '{option}' is not NAME:/PATH" in line
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["deploy", "v2", "--strategy", "sideways"], "unknown strategy 'sideways'"),
+    (["deploy", "v2", "--plot", "timeline.txt"], "cannot draw to timeline.txt"),
+    (["rollback", "--plot", "timeline.gif"], "cannot draw to timeline.gif"),
+])
+def test_a_mistake_in_the_options_is_said_before_any_deployment(args: list[str],
+                                                                says: str) -> None:
+    # No engine answers: the line comes before the lab even asks it for the image.
+    line = assert_one_line_error(run_lab(*args, env=NO_ENGINE), exit_code=3)
+    assert says in line
+
+
 def test_deploy_of_nothing_is_a_usage_error() -> None:
     line = assert_one_line_error(run_lab("deploy", " ", env=NO_ENGINE), exit_code=3)
     assert "no image given" in line
