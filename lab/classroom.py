@@ -4,7 +4,9 @@ each, and one student's failure never stops the others.
 
 A process per student, rather than threads in this one: the engine client is made once per
 process from DOCKER_HOST (lab.docker.engine), so a process talks to exactly one engine, and a
-student's command runs exactly as the student's own `lab --student NAME ...` would.
+student's command runs exactly as the student's own `lab --student NAME ...` would. The
+processes are forked from a warm one (lab.warm), so thirty students do not import the lab
+thirty times.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lab import warm
 from lab.errors import StateError, UsageError
 from lab.settings import Settings, check_student
 
@@ -340,7 +343,30 @@ Done = Callable[[Outcome], None]
 
 
 def run_in_process(job: Job) -> Completed:
-    """The job as `python -m lab ...` with the engine's environment; never raises."""
+    """The job as `lab ...` in a process of its own with the engine's environment, forked
+    warm (lab.warm) where the platform can, else `python -m lab`; never raises."""
+    environment = _environment_of(job)
+    arguments = [*(("--student", job.student) if job.student else ()), *job.args]
+    if warm.available():
+        try:
+            return Completed(*warm.run(arguments, environment))
+        except OSError as exc:
+            return Completed(127, stderr=f"error: cannot run the lab: {exc.strerror or exc}")
+    return run_cold(arguments, environment)
+
+
+def run_cold(arguments: Sequence[str], environment: Mapping[str, str]) -> Completed:
+    """`python -m lab ARGUMENTS`, started from nothing; never raises."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "lab", *arguments],
+                              capture_output=True, text=True, env=dict(environment),
+                              stdin=subprocess.DEVNULL, check=False)
+    except OSError as exc:
+        return Completed(127, stderr=f"error: cannot run the lab: {exc.strerror or exc}")
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def _environment_of(job: Job) -> dict[str, str]:
     environment = {**os.environ, "COLUMNS": "1000"}  # one line per message, never wrapped
     environment.pop("LAB_STUDENT", None)
     for name, value in job.environment.items():
@@ -348,14 +374,7 @@ def run_in_process(job: Job) -> Completed:
             environment.pop(name, None)
         else:
             environment[name] = value
-    student = ("--student", job.student) if job.student else ()
-    try:
-        done = subprocess.run([sys.executable, "-m", "lab", *student, *job.args],
-                              capture_output=True, text=True, env=environment,
-                              stdin=subprocess.DEVNULL, check=False)
-    except OSError as exc:
-        return Completed(127, stderr=f"error: cannot run the lab: {exc.strerror or exc}")
-    return Completed(done.returncode, done.stdout, done.stderr)
+    return environment
 
 
 def fan_out(jobs: Sequence[Job], work: Callable[[Job], Outcome], *,

@@ -1,5 +1,6 @@
 """Where this process reaches a port the engine published on 127.0.0.1 of its own machine:
-right there for a local engine, through an SSH tunnel for an engine reached over SSH."""
+right there for a local engine, through an SSH tunnel for an engine reached over SSH, and
+through the engine's own API (lab.docker.tunnels) for a tcp:// engine on another machine."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import os
 import socket
 import urllib.parse
 from functools import lru_cache
-
-from lab.errors import StateError
 
 LOOPBACK = "127.0.0.1"
 LOCAL, SSH, REMOTE = "local", "ssh", "remote"
@@ -22,18 +21,17 @@ def address(port: int) -> tuple[str, int]:
 
     A local engine costs nothing (the published port itself); an ssh:// engine gets one SSH
     connection per process and a local forward per port, opened on first use; a tcp://
-    engine on another machine raises StateError: its loopback is out of this machine's reach.
+    engine on another machine gets a local port per port too, each connection relayed by a
+    `docker exec` in the container that publishes it.
     """
     engine = os.environ.get("DOCKER_HOST", "")
     kind = engine_kind(engine)
     if kind == LOCAL:
         return LOOPBACK, port
     if kind == REMOTE:
-        raise StateError(
-            f"the engine at {engine} publishes the servers' ports on 127.0.0.1 of its own "
-            "machine, which this machine cannot reach",
-            "Run the lab on the engine's machine, or reach the engine over SSH "
-            "(DOCKER_HOST=ssh://user@host): the lab then tunnels to the ports through it.")
+        from lab.docker import tunnels
+
+        return tunnels.forward(port)
     from lab import ssh
 
     return ssh.forward(engine, port)

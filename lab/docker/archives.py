@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from lab.docker.containers import remove
 from lab.docker.engine import api, engine_errors
+from lab.docker.labels import for_container
 
 # Every packed file gets this time, so that the same files always make the same archive.
 FIXED_MTIME = 1_700_000_000
@@ -91,7 +92,8 @@ def run_one_off(job: OneOff) -> OneOffResult:
     low = api()
     with engine_errors():
         created = low.create_container(
-            job.image, entrypoint=["/bin/sh", "-c", job.script], labels=job.labels,
+            job.image, entrypoint=["/bin/sh", "-c", job.script],
+            labels=for_container(job.labels),
             environment=job.environment, network_disabled=True,
             host_config=low.create_host_config(network_mode="none"),
         )

@@ -90,7 +90,8 @@ def _summary(item: dict[str, Any]) -> ContainerInfo:
 def find(**label_values: str) -> list[ContainerInfo]:
     """Lab containers with these label values, running or not, sorted by name."""
     with engine_errors():
-        found = api().containers(all=True, filters={"label": labels.selector(**label_values)})
+        found = api().containers(all=True,
+                                 filters={"label": labels.container_selector(**label_values)})
     return sorted((_summary(item) for item in found), key=lambda info: info.name)
 
 
@@ -111,7 +112,7 @@ def create_and_start(spec: ContainerSpec) -> str:
             command=spec.command,
             name=spec.name,
             hostname=spec.hostname,
-            labels=spec.labels,
+            labels=labels.for_container(spec.labels),
             environment=spec.environment,
             ports=list(spec.ports),
             host_config=host_config,
@@ -312,7 +313,7 @@ def probe_container(image: str, container_port: int) -> Iterator[list[PortBindin
             image,
             ["sleep", "30"],
             detach=True,
-            labels=labels.managed(role="doctor"),
+            labels=labels.for_container(labels.managed(role="doctor")),
             ports={f"{container_port}/tcp": (LOOPBACK, None)},
         )
     try:

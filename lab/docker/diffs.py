@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lab.docker.containers import ExecResult, remove
 from lab.docker.engine import api, engine_errors
+from lab.docker.labels import for_container
 
 # The engine's change kinds, as `docker diff` prints them.
 KINDS = {0: "C", 1: "A", 2: "D"}
@@ -34,7 +35,8 @@ def run_in_image(image: str, argv: list[str], labels: dict[str, str]) -> ExecRes
     low = api(timeout=RUN_TIMEOUT)
     with engine_errors():
         created = low.create_container(image, entrypoint=argv[:1], command=argv[1:],
-                                       labels=labels, network_disabled=True)
+                                       labels=for_container(labels),
+                                       network_disabled=True)
         try:
             low.start(created["Id"])
             exit_code = low.wait(created["Id"], timeout=RUN_TIMEOUT).get("StatusCode", -1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ def _unreachable(cause: BaseException) -> EngineError:
         return EngineError(
             f"DOCKER_HOST={os.environ.get('DOCKER_HOST', '')!r} is not a valid engine address",
             "Unset DOCKER_HOST or set it to e.g. unix:///var/run/docker.sock or tcp://host:2376.",
+        )
+    if isinstance(cause, requests.exceptions.SSLError) or "SSLError" in text:
+        reason = _ssl_reason(text)
+        return EngineError(
+            f"the Docker engine at {address} failed the TLS check{': ' + reason if reason else ''}",
+            "Check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY; "
+            "`docker version` uses the same settings.",
         )
     if isinstance(cause, requests.exceptions.Timeout) or "timed out" in text:
         return EngineError(
@@ -102,10 +110,39 @@ def _ssh_failure(cause: BaseException) -> EngineError:
     )
 
 
+def _ssl_reason(text: str) -> str:
+    """The words OpenSSL gives after "certificate verify failed:" or the like, if any."""
+    match = re.search(r"\[SSL[^\]]*\] ([^(']+)", text)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+# requests lets these variables replace the CA a session was given, so with one of them set
+# (common behind corporate proxies) docker-py would check the engine's certificate against
+# the system's CAs instead of DOCKER_CERT_PATH/ca.pem, and fail where the docker CLI works.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
 @cache
 def _client_for(address: str, timeout: int) -> Any:
-    with engine_errors():
-        return docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
+    with engine_errors(), _engine_ca_only():
+        made = docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
+    if os.environ.get("DOCKER_TLS_VERIFY"):
+        made.api.trust_env = False  # the same for every later request
+    return made
+
+
+@contextmanager
+def _engine_ca_only() -> Iterator[None]:
+    """Hide the CA bundle variables while the client is made (it asks for the engine's
+    version at once); only when DOCKER_TLS_VERIFY asks for the engine's own CA."""
+    if not os.environ.get("DOCKER_TLS_VERIFY"):
+        yield
+        return
+    hidden = {name: os.environ.pop(name) for name in CA_BUNDLE_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 def client(timeout: int = DEFAULT_TIMEOUT) -> Any:

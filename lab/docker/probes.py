@@ -8,17 +8,14 @@ fork inside the container, a few milliseconds. Each probe's output goes through 
 
 from __future__ import annotations
 
-import select
 import shlex
-import socket
 import threading
 from typing import Any
 
 from lab.docker.containers import ExecResult, exec_run
 from lab.docker.engine import api, engine_errors
-from lab.docker.sdk import next_frame_header, read_exactly
+from lab.docker.frames import STDOUT, Frames, raw_socket
 
-STDOUT = 1
 MARK = b"@@LAB-PROBE "
 PROBE_TIMEOUT = 60.0
 # $$ is the probe shell's own pid: two shells in one container (`lab check` and `lab drift`
@@ -46,8 +43,9 @@ class ProbeShell:
             exec_id = low.exec_create(container_id, ["sh"], stdin=True, stdout=True,
                                       stderr=True)["Id"]
             self._stream: Any = low.exec_start(exec_id, socket=True)
-        self._socket: socket.socket = getattr(self._stream, "_sock", self._stream)
-        self._socket.settimeout(PROBE_TIMEOUT)
+        self._socket = raw_socket(self._stream)
+        self._socket.settimeout(PROBE_TIMEOUT)  # a probe that hangs ends this shell
+        self._frames = Frames(self._socket)
 
     def run(self, command: str) -> ExecResult:
         with self._lock:
@@ -69,21 +67,20 @@ class ProbeShell:
             pass
 
     def _frame(self) -> bytes:
-        """The next stdout frame of the multiplexed exec stream.
-
-        docker-py's reads wait without a limit, so the wait is bounded here: a probe that
-        hangs ends this shell (the caller falls back to a plain exec), not the command.
-        """
+        """The next stdout frame of the exec's output; the socket's timeout bounds the wait,
+        so a probe that hangs ends this shell (the caller falls back to a plain exec), not
+        the command."""
         while True:
-            ready, _, _ = select.select([self._socket], [], [], PROBE_TIMEOUT)
-            if not ready:
-                raise ShellClosed(f"{self.container_id}: no answer in {PROBE_TIMEOUT:g} s")
-            stream, size = next_frame_header(self._stream)
-            if stream == -1:
+            try:
+                frame = self._frames.next()
+            except TimeoutError:
+                raise ShellClosed(
+                    f"{self.container_id}: no answer in {PROBE_TIMEOUT:g} s") from None
+            if frame is None:
                 raise ShellClosed(self.container_id)
-            data = read_exactly(self._stream, size)
-            if stream == STDOUT:
-                return bytes(data)
+            kind, data = frame
+            if kind == STDOUT:
+                return data
 
     def _read_header(self) -> tuple[bytes, bytes]:
         buffer = b""

@@ -32,7 +32,6 @@ from docker.errors import (  # noqa: E402 - only after the import above
     ImageNotFound,
     NotFound,
 )
-from docker.utils.socket import next_frame_header, read_exactly  # noqa: E402
 
 __all__ = [
     "APIError",
@@ -40,6 +39,4 @@ __all__ = [
     "ImageNotFound",
     "NotFound",
     "docker",
-    "next_frame_header",
-    "read_exactly",
 ]

@@ -180,18 +180,23 @@ def test_a_roster_over_two_engines_starts_and_resets_on_both(
 
         # A classroom machine between classes: everything lab-made on that engine goes,
         # also a student no roster names any more; what the lab did not make stays.
-        docker("run", "-d", "--label", "lab.managed=true", "--label", f"lab.student=gh{tag}",
-               "immutable-lab/base:latest", "sleep", "600", host=second_engine)
-        # (Not from a lab image: a container inherits its image's labels, lab.managed too.)
+        docker("run", "-d", "--label", "lab.managed=true", "--label", "lab.container=true",
+               "--label", f"lab.student=gh{tag}", "immutable-lab/base:latest", "sleep", "600",
+               host=second_engine)
         docker("import", "--change", 'CMD ["/nothing"]', str(empty_tar(tmp_path)),
                f"someone-else:{tag}", host=second_engine)
         docker("create", "--name", f"not-lab-{tag}", f"someone-else:{tag}", host=second_engine)
+        # Someone's own container from a lab image: it inherits the image's lab.managed
+        # label, but the lab did not make it.
+        docker("create", "--name", f"own-{tag}", "immutable-lab/base:latest", "true",
+               host=second_engine)
         code, out, err = session.lab("reset", "--all", "--everyone", "--progress",
                                      host=second_engine)
         assert code == 0, out + err
         assert container_ids(there, second_engine) == {}
         assert container_ids(f"gh{tag}", second_engine) == {}
         assert docker("ps", "-aq", "--filter", f"name=not-lab-{tag}", host=second_engine)
+        assert docker("ps", "-aq", "--filter", f"name=own-{tag}", host=second_engine)
         assert len(container_ids(here)) == 4  # another engine: untouched
 
         code, out, err = session.lab("class", "reset")

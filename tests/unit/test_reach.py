@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from lab import reach
-from lab.errors import StateError
 
 
 @pytest.mark.parametrize("engine", [
@@ -31,15 +30,17 @@ def test_an_unset_docker_host_is_local_and_never_loads_paramiko(
     assert "paramiko" not in sys.modules
 
 
-def test_a_tcp_engine_on_another_machine_is_refused_with_a_remedy(
+def test_a_tcp_engine_on_another_machine_is_reached_through_the_engine(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    from lab.docker import tunnels
+
     engine = "tcp://192.0.2.10:2376"  # TEST-NET-1: never an address of this machine
     monkeypatch.setenv("DOCKER_HOST", engine)
+    asked: list[int] = []
+    monkeypatch.setattr(tunnels, "forward", lambda port: asked.append(port) or ("127.0.0.1", 4))
     assert reach.engine_kind(engine) == reach.REMOTE
-    with pytest.raises(StateError) as raised:
-        reach.address(80)
-    assert engine in raised.value.message
-    assert "ssh://" in raised.value.remedy
+    assert reach.address(80) == ("127.0.0.1", 4)
+    assert asked == [80]
 
 
 def test_a_tcp_engine_named_by_an_unknown_host_is_remote() -> None:
