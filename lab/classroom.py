@@ -350,8 +350,9 @@ def run_in_process(job: Job) -> Completed:
     if warm.available():
         try:
             return Completed(*warm.run(arguments, environment))
-        except OSError as exc:
-            return Completed(127, stderr=f"error: cannot run the lab: {exc.strerror or exc}")
+        except (OSError, EOFError) as exc:  # EOFError: the warm process went away
+            reason = getattr(exc, "strerror", None) or exc or "the warm process ended"
+            return Completed(127, stderr=f"error: cannot run the lab: {reason}")
     return run_cold(arguments, environment)
 
 

@@ -28,6 +28,17 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def reopen() -> None:
+    """Make the consoles anew for this process's own streams and environment.
+
+    A Console settles colour, interactivity and width when it is made; a process forked from
+    one whose output was a terminal (lab.warm) would otherwise colour what goes to a file.
+    """
+    global out, err
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+
+
 def info(message: str) -> None:
     out.print(message, markup=False)
 

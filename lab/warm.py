@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
+from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
@@ -39,7 +40,7 @@ PRELOAD = (
     "rich.table",
 )
 
-_starting = threading.Lock()
+_children = threading.Lock()  # starting a child, or reading its exit status
 _context: ForkServerContext | None = None
 
 
@@ -62,12 +63,16 @@ def run(args: Sequence[str], environment: Mapping[str, str]) -> tuple[int, str, 
     output and standard error."""
     with tempfile.TemporaryDirectory(prefix="lab-warm-") as folder:
         stdout, stderr = Path(folder, "stdout"), Path(folder, "stderr")
-        with _starting:  # Process.start from several threads at once is not safe
+        with _children:  # Process.start from several threads at once is not safe
             child = _fork_server().Process(
-                target=_child, args=(list(args), dict(environment), str(stdout), str(stderr)),
+                target=_child, args=(list(args), dict(environment), stdout, stderr),
                 name="lab " + " ".join(args))
             child.start()
-        child.join()
+        # Wait without reading the child's status: Process.start polls every child, and a
+        # poll and a join reading one status at once can lose it (CPython gh-130895).
+        wait([child.sentinel])
+        with _children:
+            child.join()
         return (_exit_code(child.exitcode), _read(stdout), _read(stderr))
 
 
@@ -84,25 +89,29 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _child(args: list[str], environment: dict[str, str], stdout: str, stderr: str) -> None:
-    """In the child: the environment, output into the files, then the lab's own entry point
-    (which ends the process with the command's exit code).
+def _child(args: list[str], environment: dict[str, str], stdout: Path, stderr: Path) -> None:
+    """In the child: the environment, no input, output into the files, then the lab's own
+    entry point (which ends the process with the command's exit code).
 
     The whole environment is the caller's, not the warm process's: the warm process kept the
-    environment of the moment it started, and the caller's may have changed since.
+    environment of the moment it started, and the caller's may have changed since. Standard
+    input and the consoles are made anew too: the warm process's are the terminal's.
     """
     os.environ.clear()
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C ends it as `lab` would
-    _redirect(1, stdout)
-    _redirect(2, stderr)
+    _redirect(0, Path(os.devnull), os.O_RDONLY)
+    _redirect(1, stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    _redirect(2, stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     sys.argv = ["lab", *args]
+    from lab import console
     from lab.cli import main
 
+    console.reopen()
     main()
 
 
-def _redirect(descriptor: int, path: str) -> None:
-    target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _redirect(descriptor: int, path: Path, flags: int) -> None:
+    target = os.open(path, flags, 0o600)
     os.dup2(target, descriptor)
     os.close(target)

@@ -116,33 +116,35 @@ def _ssl_reason(text: str) -> str:
     return " ".join(match.group(1).split()) if match else ""
 
 
-# requests lets these variables replace the CA a session was given, so with one of them set
-# (common behind corporate proxies) docker-py would check the engine's certificate against
-# the system's CAs instead of DOCKER_CERT_PATH/ca.pem, and fail where the docker CLI works.
-CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-
-
 @cache
 def _client_for(address: str, timeout: int) -> Any:
-    with engine_errors(), _engine_ca_only():
-        made = docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
-    if os.environ.get("DOCKER_TLS_VERIFY"):
-        made.api.trust_env = False  # the same for every later request
+    with engine_errors():
+        if not _tls_in_use():
+            return docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
+        # requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (common behind corporate
+        # proxies) replace the CA a session was given, unless the session ignores the
+        # environment: docker-py would then check the engine's certificate against the
+        # system's CAs instead of DOCKER_CERT_PATH/ca.pem, and fail where the docker CLI
+        # works. A client made with a version asks nothing at once, so the session can be
+        # told first, then asked the engine's version for the client used from then on.
+        asking = _ignoring_environment(docker.from_env(version=MIN_API_VERSION, timeout=timeout))
+        version = str(asking.version()["ApiVersion"])
+        asking.close()
+        return _ignoring_environment(
+            docker.from_env(version=version, timeout=timeout, max_pool_size=POOL_SIZE))
+
+
+MIN_API_VERSION = "1.24"  # the oldest any supported engine answers
+
+
+def _tls_in_use() -> bool:
+    """As docker-py decides it: a certificate folder, or DOCKER_TLS_VERIFY set non-empty."""
+    return bool(os.environ.get("DOCKER_CERT_PATH") or os.environ.get("DOCKER_TLS_VERIFY"))
+
+
+def _ignoring_environment(made: Any) -> Any:
+    made.api.trust_env = False  # (also HTTPS_PROXY: an engine reached by TLS is not proxied)
     return made
-
-
-@contextmanager
-def _engine_ca_only() -> Iterator[None]:
-    """Hide the CA bundle variables while the client is made (it asks for the engine's
-    version at once); only when DOCKER_TLS_VERIFY asks for the engine's own CA."""
-    if not os.environ.get("DOCKER_TLS_VERIFY"):
-        yield
-        return
-    hidden = {name: os.environ.pop(name) for name in CA_BUNDLE_VARIABLES if name in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(hidden)
 
 
 def client(timeout: int = DEFAULT_TIMEOUT) -> Any:

@@ -10,6 +10,7 @@ already holds the decrypted bytes; reading with recv() here never does.
 from __future__ import annotations
 
 import socket
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,26 +26,36 @@ def raw_socket(stream: Any) -> socket.socket:
 
 
 class Frames:
-    """The frames of one exec's output; the socket's own timeout bounds each wait."""
+    """The frames of one exec's output: read from its socket (`next`, `for`), or fed the
+    bytes a caller read itself (`feed`). The socket's own timeout bounds each wait."""
 
-    def __init__(self, raw: socket.socket) -> None:
+    def __init__(self, raw: socket.socket | None = None) -> None:
         self._raw = raw
         self._buffer = bytearray()
+        self._ready: deque[tuple[int, bytes]] = deque()
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        """The frames these bytes complete, in order; a partial frame waits for more."""
+        self._buffer += data
+        complete = []
+        while len(self._buffer) >= HEADER:
+            size = int.from_bytes(self._buffer[4:HEADER], "big")
+            if len(self._buffer) < HEADER + size:
+                break
+            complete.append((self._buffer[0], bytes(self._buffer[HEADER:HEADER + size])))
+            del self._buffer[:HEADER + size]
+        return complete
 
     def next(self) -> tuple[int, bytes] | None:
         """The next frame as (stream, data); None once the exec's output has ended. A
         timeout or a broken connection raises OSError."""
-        while True:
-            if len(self._buffer) >= HEADER:
-                size = int.from_bytes(self._buffer[4:HEADER], "big")
-                if len(self._buffer) >= HEADER + size:
-                    kind, data = self._buffer[0], bytes(self._buffer[HEADER:HEADER + size])
-                    del self._buffer[:HEADER + size]
-                    return kind, data
+        assert self._raw is not None, "Frames() without a socket is only fed"
+        while not self._ready:
             received = self._raw.recv(CHUNK)
             if not received:
                 return None
-            self._buffer += received
+            self._ready.extend(self.feed(received))
+        return self._ready.popleft()
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         """Every frame until the end; a broken connection also ends them."""

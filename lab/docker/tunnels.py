@@ -12,7 +12,9 @@ too slow for the probe's hundreds of requests a second.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import select
 import socket
 import ssl
 import threading
@@ -110,39 +112,79 @@ def _relay(client: socket.socket, port: int) -> None:
         return
     raw = raw_socket(stream)
     raw.settimeout(None)  # an SSH session may sit idle for as long as the learner likes
+    try:
+        if isinstance(raw, ssl.SSLSocket):
+            _relay_tls(client, raw, port)
+        else:
+            _relay_plain(client, raw, port)
+    finally:
+        _end(client)
+        _end(raw)
+
+
+def _relay_plain(client: socket.socket, raw: socket.socket, port: int) -> None:
+    """A thread each way; the client's end of sending is passed on as a half-close, and the
+    relay's end (the port closed) ends the connection."""
     threading.Thread(target=_to_engine, args=(client, raw), name=f"lab-relay-{port}-in",
                      daemon=True).start()
-    try:
-        _from_engine(raw, client, port)
-    finally:
-        client.close()
-        raw.close()
+    for kind, data in Frames(raw):
+        if not _deliver(kind, data, client, port):
+            return
 
 
 def _to_engine(client: socket.socket, raw: socket.socket) -> None:
-    """The client's bytes into the relay's stdin; the client's end becomes stdin's end.
-
-    Over TLS the end cannot be passed on (shutting down one direction ends the TLS session),
-    so there the client's end ends the relay.
-    """
     try:
         while data := client.recv(CHUNK):
             raw.sendall(data)
-        if isinstance(raw, ssl.SSLSocket):
-            raw.close()
-        else:
-            raw.shutdown(socket.SHUT_WR)
+        raw.shutdown(socket.SHUT_WR)
     except OSError:
         pass
 
 
-def _from_engine(raw: socket.socket, client: socket.socket, port: int) -> None:
-    """The relay's output to the client until the port's end closes."""
-    for kind, data in Frames(raw):
-        if kind == STDERR:
-            _log.debug("relay to port %d: %s", port, data.decode(errors="replace").strip())
-        elif kind == STDOUT:
-            try:
-                client.sendall(data)
-            except OSError:
-                return
+def _relay_tls(client: socket.socket, raw: ssl.SSLSocket, port: int) -> None:
+    """Both ways in one thread: OpenSSL forbids using one TLS connection from two threads at
+    once. A half-close cannot be passed on over TLS (shutting one direction ends the TLS
+    session), so either side's end ends the connection.
+
+    Writing to the engine blocks this thread; that could only stall if the port sent a lot
+    while the client sent a lot at the same moment, which SSH and HTTP never do.
+    """
+    frames = Frames()
+    while True:
+        readable = [raw] if raw.pending() else select.select([client, raw], [], [])[0]
+        try:
+            if raw in readable:
+                data = raw.recv(CHUNK)
+                if not data:
+                    return
+                for kind, payload in frames.feed(data):
+                    if not _deliver(kind, payload, client, port):
+                        return
+            if client in readable:
+                data = client.recv(CHUNK)
+                if not data:
+                    return
+                raw.sendall(data)
+        except OSError:
+            return
+
+
+def _deliver(kind: int, data: bytes, client: socket.socket, port: int) -> bool:
+    """One frame of the relay's output: stdout to the client, stderr to the debug log.
+    False once the client is gone."""
+    if kind == STDERR:
+        _log.debug("relay to port %d: %s", port, data.decode(errors="replace").strip())
+    elif kind == STDOUT:
+        try:
+            client.sendall(data)
+        except OSError:
+            return False
+    return True
+
+
+def _end(connection: socket.socket) -> None:
+    """Close both ways first: a bare close() from this thread would not wake a recv()
+    waiting in another, nor tell the other end."""
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+    connection.close()

@@ -22,11 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker.conftest import docker
+from tests.docker.far_engines import (
+    prove_a_class_runs_on_it,
+    prove_a_learner_reaches_the_servers,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
-EXERCISE = "01-first-fleet"
 SSHD = "/usr/sbin/sshd"
 TOOLS = ("ssh-keygen", "unshare", "nsenter", "ip", "docker")
 
@@ -140,11 +142,6 @@ def ssh_engine() -> Iterator[SshEngine]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def published(container: str, container_port: int) -> int:
-    said = docker("port", container, f"{container_port}/tcp").splitlines()[0]
-    return int(said.rsplit(":", 1)[1])
-
-
 def test_the_docker_cli_reaches_the_engine_over_ssh(ssh_engine: SshEngine) -> None:
     direct = subprocess.run(["docker", "-H", ssh_engine.url, "version", "--format",
                              "{{.Server.Version}}"], capture_output=True, text=True,
@@ -157,52 +154,9 @@ def test_the_docker_cli_reaches_the_engine_over_ssh(ssh_engine: SshEngine) -> No
 
 def test_start_check_and_run_reach_the_servers_through_the_tunnel(
         ssh_engine: SshEngine, student: str) -> None:
-    env = {"LAB_STUDENT": student}
-    started = ssh_engine.lab("start", EXERCISE, env=env)
-    assert started.returncode == 0, started.stdout + started.stderr
-
-    web1 = f"lab-{student}-{EXERCISE}-web1"
-    ssh_port, http_port = published(web1, 22), published(web1, 80)
-    # Where the lab runs, nothing listens on 127.0.0.1 but what the lab forwards itself.
-    direct = ssh_engine.isolated(sys.executable, "-c", (
-        "import socket\n"
-        f"for port in ({ssh_port}, {http_port}):\n"
-        "    with socket.socket() as s:\n"
-        "        print(s.connect_ex(('127.0.0.1', port)) != 0)\n"), timeout=60)
-    assert direct.stdout.split() == ["True", "True"], direct.stderr
-
-    ran = ssh_engine.lab("run", "--all", "--", "hostname", env=env)
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    for server in ("web1", "web2", "web3"):
-        assert server in ran.stdout
-
-    checked = ssh_engine.lab("check", env=env)
-    assert checked.returncode in (0, 1), checked.stdout + checked.stderr  # 1: not solved yet
-    assert "web1" in checked.stdout + checked.stderr
-
-    # A web page through the same tunnel, as an http check asks it; the lab's record shows
-    # the forward it opened.
-    asked = ssh_engine.isolated(sys.executable, "-c", (
-        "from lab import fleet, ssh\n"
-        "from lab.settings import current\n"
-        f"infos = fleet.servers(current(), {EXERCISE!r})\n"
-        "with fleet.FleetExecutor(infos) as executor:\n"
-        "    print(executor.http_get('web1', 80, '/').status)\n"
-        "print(sorted(ssh.forwarded()))\n"), env=env, timeout=120)
-    assert asked.returncode == 0, asked.stderr
-    assert asked.stdout.split("\n")[:2] == ["200", f"[{http_port}]"], asked.stdout
+    prove_a_learner_reaches_the_servers(ssh_engine, student, "lab.ssh")
 
 
 def test_class_start_places_a_student_on_the_ssh_engine(
         ssh_engine: SshEngine, student: str, tmp_path: Path) -> None:
-    roster = tmp_path / "roster.yaml"
-    roster.write_text(f"students:\n  - name: {student}\n    engine: {ssh_engine.url}\n")
-    env = {"LAB_HOME": str(tmp_path / "class-home")}
-    assert ssh_engine.lab("class", "init", str(roster), env=env).returncode == 0
-    started = ssh_engine.lab("class", "start", EXERCISE, env=env)
-    assert started.returncode == 0, started.stdout + started.stderr
-    names = docker("ps", "--filter", f"label=lab.student={student}", "--format",
-                   "{{.Names}}").split()
-    assert f"lab-{student}-{EXERCISE}-web3" in names
-    stopped = ssh_engine.lab("class", "stop", env=env)
-    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    prove_a_class_runs_on_it(ssh_engine, ssh_engine.url, student, tmp_path)

@@ -29,11 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker.conftest import docker
+from tests.docker.far_engines import (
+    prove_a_class_runs_on_it,
+    prove_a_learner_reaches_the_servers,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
-EXERCISE = "01-first-fleet"
 TOOLS = ("unshare", "nsenter", "ip", "docker")
 HERE, THERE = "198.51.100.1", "198.51.100.2"  # TEST-NET-2: never a real network's
 
@@ -192,11 +194,6 @@ def tcp_engine(request: pytest.FixtureRequest) -> Iterator[TcpEngine]:
         subprocess.run(["ip", "link", "delete", host_end], capture_output=True)
 
 
-def published(container: str, container_port: int) -> int:
-    said = docker("port", container, f"{container_port}/tcp").splitlines()[0]
-    return int(said.rsplit(":", 1)[1])
-
-
 def test_the_engine_is_reached_over_tcp_and_its_loopback_is_not(tcp_engine: TcpEngine) -> None:
     listed = tcp_engine.isolated("docker", "ps", "--quiet", timeout=60)
     assert listed.returncode == 0, listed.stderr
@@ -210,67 +207,12 @@ def test_the_engine_is_reached_over_tcp_and_its_loopback_is_not(tcp_engine: TcpE
 
 def test_start_check_and_run_reach_the_servers_through_the_engine(
         tcp_engine: TcpEngine, student: str) -> None:
-    env = {"LAB_STUDENT": student}
-    started = tcp_engine.lab("start", EXERCISE, env=env)
-    assert started.returncode == 0, started.stdout + started.stderr
-
-    web1 = f"lab-{student}-{EXERCISE}-web1"
-    ssh_port, http_port = published(web1, 22), published(web1, 80)
-    # Where the lab runs, nothing listens on 127.0.0.1 but what the lab forwards itself.
-    direct = tcp_engine.isolated(sys.executable, "-c", (
-        "import socket\n"
-        f"for port in ({ssh_port}, {http_port}):\n"
-        "    with socket.socket() as s:\n"
-        "        print(s.connect_ex(('127.0.0.1', port)) != 0)\n"), timeout=60)
-    assert direct.stdout.split() == ["True", "True"], direct.stderr
-
-    ran = tcp_engine.lab("run", "--all", "--", "hostname", env=env)
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    for server in ("web1", "web2", "web3"):
-        assert server in ran.stdout
-
-    checked = tcp_engine.lab("check", env=env)
-    assert checked.returncode in (0, 1), checked.stdout + checked.stderr  # 1: not solved yet
-    assert "web1" in checked.stdout + checked.stderr
-
-    # A web page and a large upload through the relay: every byte arrives, both ways.
-    asked = tcp_engine.isolated(sys.executable, "-c", (
-        "from lab import fleet\n"
-        "from lab.docker import tunnels\n"
-        "from lab.settings import current\n"
-        f"infos = fleet.servers(current(), {EXERCISE!r})\n"
-        "with fleet.FleetExecutor(infos) as executor:\n"
-        "    print(executor.http_get('web1', 80, '/').status)\n"
-        "print(sorted(tunnels.forwarded()))\n"), env=env, timeout=120)
-    assert asked.returncode == 0, asked.stderr
-    assert asked.stdout.split("\n")[:2] == ["200", f"[{http_port}]"], asked.stdout
-    payload = tcp_engine.isolated("sh", "-c", (
-        f"head -c 3000000 /dev/urandom > /tmp/{student}.bin && "
-        f"{sys.executable} -m lab put -s web1 /tmp/{student}.bin /tmp/payload.bin && "
-        f"{sys.executable} -m lab run -s web1 -- sha256sum /tmp/payload.bin && "
-        f"sha256sum /tmp/{student}.bin; status=$?; rm -f /tmp/{student}.bin; exit $status"),
-        env=env, timeout=300)
-    assert payload.returncode == 0, payload.stdout + payload.stderr
-    digests = [word for word in payload.stdout.split() if len(word) == 64]
-    assert len(digests) == 2 and digests[0] == digests[1], payload.stdout
+    prove_a_learner_reaches_the_servers(tcp_engine, student, "lab.docker.tunnels")
 
 
 def test_class_start_places_a_student_on_the_tcp_engine(
         tcp_engine: TcpEngine, student: str, tmp_path: Path) -> None:
-    roster = tmp_path / "roster.yaml"
-    roster.write_text(f"students:\n  - name: {student}\n    engine: {tcp_engine.url}\n")
-    env = {"LAB_HOME": str(tmp_path / "class-home")}
-    assert tcp_engine.lab("class", "init", str(roster), env=env).returncode == 0
-    started = tcp_engine.lab("class", "start", EXERCISE, env=env)
-    assert started.returncode == 0, started.stdout + started.stderr
-    names = docker("ps", "--filter", f"label=lab.student={student}", "--format",
-                   "{{.Names}}").split()
-    assert f"lab-{student}-{EXERCISE}-web3" in names
-    checked = tcp_engine.lab("class", "check", env=env)
-    assert student in checked.stdout, checked.stdout + checked.stderr
-    assert "not passed" in checked.stdout  # the checks ran over SSH, and 01 is not solved
-    stopped = tcp_engine.lab("class", "stop", env=env)
-    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    prove_a_class_runs_on_it(tcp_engine, tcp_engine.url, student, tmp_path)
 
 
 def test_tls_that_does_not_match_the_engine_is_one_line_about_tls(tcp_engine: TcpEngine,

@@ -3,6 +3,11 @@ student's command says, and its exit code, are what `python -m lab` would give."
 
 from __future__ import annotations
 
+import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +60,32 @@ def test_the_class_student_never_leaks_into_a_student_command(
     environment = classroom._environment_of(job("bob", "status", DOCKER_HOST=None))
     assert "LAB_STUDENT" not in environment and "DOCKER_HOST" not in environment
     assert environment["COLUMNS"] == "1000"
+
+
+def test_a_class_run_from_a_terminal_gets_plain_lines(tmp_path: Path) -> None:
+    """The warm process starts with the instructor's terminal as its output and input; a
+    student's command still writes plain, uncoloured lines, and reads nothing from it."""
+    roster = tmp_path / "roster.txt"
+    roster.write_text("zoe\n")
+    said = tmp_path / "said.json"
+    script = (
+        "import json, sys\n"
+        "from lab import classroom\n"
+        "job = classroom.Job('', classroom.LOCAL, ('class', 'init', sys.argv[1]), {})\n"
+        "done = classroom.run_in_process(job)\n"
+        "json.dump([done.exit_code, done.stdout, done.stderr], open(sys.argv[2], 'w'))\n"
+    )
+    leader, follower = pty.openpty()
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-c", script, str(roster), str(said)], stdin=follower,
+            stdout=follower, stderr=follower, timeout=120,
+            env={**os.environ, "LAB_HOME": str(tmp_path / "home"), "TERM": "xterm-256color"})
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert finished.returncode == 0
+    exit_code, stdout, stderr = json.loads(said.read_text())
+    assert exit_code == 0, stderr
+    assert "\x1b[" not in stdout + stderr
+    assert stdout.splitlines()[-1].startswith("✓ class of 1")
