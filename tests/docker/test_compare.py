@@ -1,17 +1,29 @@
-"""`lab compare` on a real engine, once (it takes minutes): every strategy with a good and a
-bad release of exercise 12 under the probe, and the flags it reports against AWS's table."""
+"""Exercise 12's reference solution on a real engine, step by step as its exercise.yaml
+writes it: its `lab compare` (minutes: every strategy with a good and a bad release under the
+probe) is asked for JSON too, and what it measured and flagged against AWS's table is
+checked; then the learner's table is filled in, and the exercise's checks pass.
+
+This is the proof that exercise 12 is solved by its solution; `lab dev check` proves the
+others (tests/docker/test_engine.py), so the suite runs the long comparison only once."""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from tests.helpers import run_lab
+from tests.helpers import EXERCISES, run_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
+EXERCISE = "12-deployment-strategies"
 STRATEGIES = ("all-at-once", "rolling", "rolling-batch", "immutable", "traffic-split",
               "blue-green")
 
@@ -23,17 +35,34 @@ def lab(*args: str, env: dict[str, str], exit_code: int = 0,
     return result
 
 
-def test_compare_measures_every_strategy_both_ways_and_flags_what_differs(
+def run_solution(student: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Every step of the reference solution, as `lab solve` runs them; returns what its
+    `lab compare` (asked for --json as well) said."""
+    steps: list[Any] = yaml.safe_load(
+        (EXERCISES / EXERCISE / "exercise.yaml").read_text())["solution"]
+    workspace = Path(os.environ["LAB_HOME"]) / "students" / student / "workspace" / EXERCISE
+    compared = None
+    for step in steps:
+        if isinstance(step, str):
+            words = shlex.split(step)[1:]
+            if words[0] == "compare":
+                compared = lab(*words, "--json", env=env, timeout=1800)
+            else:
+                lab(*words, env=env)
+        else:
+            assert set(step) <= {"python", "args"}, step  # the only other kind it uses
+            subprocess.run([sys.executable, step["python"], *step.get("args", [])],
+                           cwd=workspace, env={**os.environ, **env}, check=True, timeout=120)
+    assert compared is not None, "the solution runs `lab compare`"
+    return compared
+
+
+def test_the_solution_measures_every_strategy_both_ways_and_solves_exercise_12(
         student: str) -> None:
     env = {"LAB_STUDENT": student}
     lab("start", "12", env=env)
-    lab("build", "v1", "--build-arg", "WEBAPP_VERSION=1.0", env=env)
-    lab("build", "v2", env=env)
-    lab("build", "v3", "--build-arg", "WEBAPP_VERSION=3.0", env=env)
-    lab("deploy", "v1", env=env)
-
-    done = lab("compare", "--rate", "50", "--evaluate", "2", "--json", env=env,
-               timeout=1800)
+    lab("check", env=env, exit_code=1)  # unsolved at the start
+    done = run_solution(student, env)
     report = json.loads(done.stdout)
     runs = {(run["strategy"], run["release"]): run for run in report["runs"]}
     assert set(runs) == {(strategy, release) for strategy in STRATEGIES
@@ -65,3 +94,6 @@ def test_compare_measures_every_strategy_both_ways_and_flags_what_differs(
     assert not any(column == "Zero downtime" for _, column in flags)
     assert ("blue-green", "Rollback") not in flags  # the switch back was measured
     assert set(report["measured"]) == set(STRATEGIES)
+
+    checked = lab("check", env=env)  # the learner's table agrees with what was measured
+    assert "12-deployment-strategies" in checked.stdout + checked.stderr
