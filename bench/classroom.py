@@ -219,9 +219,9 @@ def memory_report(prefix: str) -> None:
 
 
 def exercises_without_repo(folder: Path) -> Path:
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    source = current().exercises_dir / "01-first-fleet"
+    source = current_settings().exercises_dir / "01-first-fleet"
     target = folder / "exercises" / "01-first-fleet"
     shutil.copytree(source, target)
     yaml = target / "exercise.yaml"

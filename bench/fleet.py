@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from lab.environment import current_settings
 from lab.images import catalog
-from lab.settings import current
 
 SERVER_IMAGE = catalog.BY_NAME["server"].ref
 BENCH_LABEL = "lab.bench=fleet"
@@ -82,7 +82,7 @@ def lab(*args: str, env: dict[str, str]) -> float:
 
 
 def exercises_without_repo(folder: Path) -> Path:
-    source = current().exercises_dir / "01-first-fleet"
+    source = current_settings().exercises_dir / "01-first-fleet"
     target = folder / "exercises" / "01-first-fleet"
     shutil.copytree(source, target)
     yaml = target / "exercise.yaml"

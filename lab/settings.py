@@ -1,11 +1,13 @@
-"""Where the lab keeps its files and which environment variables change that."""
+"""Where the lab keeps its files and what it names its images: one user's settings, a value.
+
+Nothing here reads the process environment: `lab.environment` builds a Settings from it once,
+at the edge, and everything below receives that value.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lab.errors import UsageError
@@ -20,19 +22,30 @@ STUDENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,30}$")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _bundled(name: str) -> Path:
+def bundled(name: str) -> Path:
+    """The lab's own folder `name` (images, exercises, docs): in the checkout or the wheel."""
     checkout = _PACKAGE_DIR.parent / name
     return checkout if checkout.is_dir() else _PACKAGE_DIR / "_data" / name
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths and names for one lab user; built from the environment by `current()`."""
+    """Paths and names for one lab user. `lab.environment.current_settings()` makes the one a
+    command uses from LAB_HOME, LAB_STUDENT and the other LAB_* variables; tests make theirs."""
 
     home: Path
     student: str
+    images_dir: Path = field(default_factory=lambda: bundled("images"))
+    exercises_dir: Path = field(default_factory=lambda: bundled("exercises"))
+    image_prefix: str = IMAGE_PREFIX  # LAB_IMAGE_PREFIX keeps a second set of the lab's images
+    offline: bool = False  # LAB_OFFLINE: never try to pull the Debian root
+    workspace_override: Path | None = None  # LAB_WORKSPACE: the learner's own folder
 
-    @cached_property
+    def for_student(self, student: str) -> Settings:
+        """The same lab, another student (a class runs each student's command with these)."""
+        return replace(self, student=check_student(student))
+
+    @property
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
@@ -50,8 +63,7 @@ class Settings:
 
     @property
     def workspace_root(self) -> Path:
-        override = os.environ.get("LAB_WORKSPACE")
-        return Path(override).expanduser() if override else self.student_dir / "workspace"
+        return self.workspace_override or self.student_dir / "workspace"
 
     @property
     def backups_dir(self) -> Path:
@@ -66,22 +78,6 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
-    @property
-    def images_dir(self) -> Path:
-        override = os.environ.get("LAB_IMAGES")
-        return Path(override) if override else _bundled("images")
-
-    @property
-    def exercises_dir(self) -> Path:
-        override = os.environ.get("LAB_EXERCISES")
-        return Path(override) if override else _bundled("exercises")
-
-
-def default_home() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(PRODUCT, appauthor=False))
-
 
 def check_student(name: str) -> str:
     """A student name becomes part of container names, so it must be a DNS-safe label."""
@@ -92,18 +88,3 @@ def check_student(name: str) -> str:
             "starting with a letter or digit.",
         )
     return name
-
-
-def image_prefix() -> str:
-    """Repository prefix of the images the lab builds; LAB_IMAGE_PREFIX keeps a second set."""
-    return os.environ.get("LAB_IMAGE_PREFIX") or IMAGE_PREFIX
-
-
-def current() -> Settings:
-    """Settings from LAB_HOME and LAB_STUDENT, or their defaults."""
-    home = os.environ.get("LAB_HOME")
-    student = os.environ.get("LAB_STUDENT") or DEFAULT_STUDENT
-    return Settings(
-        home=Path(home).expanduser() if home else default_home(),
-        student=check_student(student),
-    )

@@ -29,9 +29,9 @@ from fabric import Config, Connection
 from invoke.exceptions import CommandTimedOut
 
 from lab import reach
+from lab.environment import current_settings
 from lab.errors import LabError, StateError, UsageError
 from lab.parallel import map_in_threads
-from lab.settings import current
 
 if sys.platform != "win32":
     import termios
@@ -226,7 +226,7 @@ def _write_public_file(path: Path) -> None:
 def _load_pkey(path: Path | None) -> paramiko.PKey:
     """The private key as paramiko wants it, loaded once per call rather than per connection."""
     if path is None:
-        path = current().private_key
+        path = current_settings().private_key
     _load_private(Path(path))  # raises the lab's own errors for a missing or foreign key
     return paramiko.Ed25519Key.from_private_key_file(str(path))
 

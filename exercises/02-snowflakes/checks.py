@@ -11,9 +11,9 @@ from lab import drift
 from lab.checks.base import CheckContext
 from lab.checks.executor import Executor
 from lab.checks.report import ReportError, as_list, read_report
+from lab.environment import current_settings
 from lab.exercises.loader import load_exercise
 from lab.repo.specs import HandEditSpec, HoldSpec
-from lab.settings import current
 
 REPORT = "report.yaml"
 KINDS = [kind.value for kind in drift.Kind]
@@ -116,7 +116,7 @@ def every_server_changed_alike(executor: Executor, servers: Sequence[str],
                                context: CheckContext) -> list[Verdict]:
     """`lab drift` finds the same changes on every server: those most servers share are
     the lab's provisioning; anything else makes a server a snowflake."""
-    fleet = drift.fleet_drift(context.settings or current(), servers)
+    fleet = drift.fleet_drift(context.settings or current_settings(), servers)
     changes = {server.name: set(server.findings) for server in fleet.servers}
     shared = {finding for finding, count in Counter(
         finding for found in changes.values() for finding in found).items()

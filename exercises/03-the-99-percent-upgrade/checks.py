@@ -11,9 +11,10 @@ from pathlib import Path
 from lab.checks.base import CheckContext
 from lab.checks.executor import Executor
 from lab.checks.report import ReportError, read_report
+from lab.environment import current_settings
 from lab.exercises.loader import load_exercise
 from lab.repo.specs import PackageRef, RepoDownSpec
-from lab.settings import Settings, current
+from lab.settings import Settings
 
 REPORT = "report.yaml"
 ACCESS_LOG = "/var/log/nginx/repo-access.log"
@@ -42,7 +43,7 @@ def report_matches_the_rollout(executor: Executor, servers: Sequence[str],
                                context: CheckContext) -> list[Verdict]:
     """Each server's word in report.yaml is what the repository's log says happened to it."""
     package = watched_package(context.exercise_folder)
-    requests = access_log(context.settings or current())
+    requests = access_log(context.settings or current_settings())
     outcomes = rollout_outcomes(requests, servers, package)
     if outcomes is None:
         return [(False, "the repository has not dropped out yet, so there is no rollout to "

@@ -171,10 +171,10 @@ def build_fresh(context: CheckContext, image: str,
                 requests: Sequence[str]) -> dict[str, str] | str:
     """The packages of a throwaway server from `image` once `requests` are installed on it,
     or why installing them failed."""
+    from lab.environment import current_settings
     from lab.scratch import scratch_server
-    from lab.settings import current
 
-    with scratch_server(context.settings or current(), EXERCISE_ID, image=image) as fresh:
+    with scratch_server(context.settings or current_settings(), EXERCISE_ID, image=image) as fresh:
         result = fresh.run(INSTALL.format(requests=shlex.join(requests)))
         if not result.ok:
             lines = (result.stderr or result.stdout).strip().splitlines()

@@ -40,9 +40,9 @@ class NotYet(Exception):
 
 
 def settings_of(context: CheckContext) -> Settings:
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    return context.settings or current()
+    return context.settings or current_settings()
 
 
 def load(context: CheckContext) -> FleetState:

@@ -57,9 +57,9 @@ def history(context: CheckContext) -> tuple[FleetState, list[Deployment]]:
 
 
 def settings_of(context: CheckContext) -> Settings:
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    return context.settings or current()
+    return context.settings or current_settings()
 
 
 # --- the entries outlive a replacement ---------------------------------------------------

@@ -35,9 +35,9 @@ Verdict = tuple[bool, str]
 
 
 def settings_of(context: CheckContext) -> Settings:
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    return context.settings or current()
+    return context.settings or current_settings()
 
 
 def history(context: CheckContext) -> tuple[FleetState, list[Deployment]]:

@@ -34,10 +34,10 @@ def init(
 ) -> None:
     """Set up the class from a roster; saves it as class.yaml in the lab's data folder."""
     from lab import classroom, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
     loaded = classroom.load_roster(roster)
-    path = classroom.save_roster(current(), loaded)
+    path = classroom.save_roster(current_settings(), loaded)
     engines = loaded.by_engine()
     console.table(["engine", "students"],
                   [[engine, ", ".join(s.name for s in group)] for engine, group in engines.items()])
@@ -53,10 +53,10 @@ def start(
 ) -> None:
     """Start an exercise for every student (images made current on each engine first)."""
     from lab import fleet
+    from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
-    chosen = Catalogue.of(current()).find(exercise)  # a typo fails once, not per student
+    chosen = Catalogue.of(current_settings()).find(exercise)  # a typo fails once, not per student
     _fan_out(["start", chosen.id], students, parallel,
              images=fleet.lab_images_needed(chosen))
 
@@ -87,14 +87,14 @@ def reset(
 ) -> None:
     """Reset students: each one's `lab reset --all`, or with --exercise `lab reset EXERCISE`."""
     from lab import fleet
+    from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
     progress = ["--progress"] if forget_progress else []
     if exercise is None:
         _fan_out(["reset", "--all", *progress], students, parallel)
         return
-    chosen = Catalogue.of(current()).find(exercise)
+    chosen = Catalogue.of(current_settings()).find(exercise)
     _fan_out(["reset", chosen.id, *progress], students, parallel,
              images=fleet.lab_images_needed(chosen))
 
@@ -107,13 +107,13 @@ def status(
     """Every student x exercise: done (with the time the checks last passed), in progress,
     or not started; read from the progress files, no engine needed."""
     from lab import classroom, console
+    from lab.environment import current_settings
     from lab.errors import UsageError
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
     if as_csv and as_json:
         raise UsageError("--csv and --json do not go together", "Choose one.")
-    settings = current()
+    settings = current_settings()
     roster = classroom.saved_roster(settings)
     ids = Catalogue.of(settings).ids()
     rows = classroom.standings(settings.home, roster, ids)
@@ -165,9 +165,9 @@ def prepare(
 ) -> None:
     """Make the lab's images ready on every engine of the class, then say what each lacks."""
     from lab import classroom, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    roster = classroom.saved_roster(current())
+    roster = classroom.saved_roster(current_settings())
     engines = roster.by_engine()
     with console.counter("preparing images", len(engines)) as bar:
         outcomes = classroom.prepare(roster, bundle, done=lambda _: bar.advance())
@@ -180,9 +180,9 @@ def prepare(
 def _fan_out(args: list[str], students: list[str] | None, parallel: int, *,
              images: list[str] | None = None, summary: Summary | None = None) -> None:
     from lab import classroom, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    roster = classroom.saved_roster(current()).only(students or [])
+    roster = classroom.saved_roster(current_settings()).only(students or [])
     with console.counter(f"lab {' '.join(args)}", len(roster.students)) as bar:
         outcomes = classroom.run_class(
             roster, args, images=images, per_engine=parallel,

@@ -31,10 +31,10 @@ def build(
     """Build your workspace's Dockerfile into an image (lab-<you>/app:TAG), then smoke-test it."""
     from lab import console, lifecycle
     from lab.deploy import builds, smoke
-    from lab.settings import current
+    from lab.environment import current_settings
 
     arguments = _build_args(build_arg or [])  # a typo is reported before anything else
-    settings = current()
+    settings = current_settings()
     exercise = lifecycle.current(settings)
     builds.check_dockerfile(settings, exercise, file)  # before the progress display opens
     with console.tasks(transient=True) as tasks:
@@ -108,14 +108,14 @@ def deploy(
     from lab import console
     from lab.deploy import rollout
     from lab.deploy.strategies import STRATEGIES, Options
-    from lab.settings import current
+    from lab.environment import current_settings
 
     volumes = rollout.parse_volumes(volume) if volume else None
     options = Options(strategy, batch, canary, evaluate) if strategy else None
     if options is not None and options.strategy not in STRATEGIES:
         options.checked(1)  # the one line naming the strategies, before anything is done
     show = _shower(as_json, plot, f"lab deploy {image}")
-    done = rollout.deploy(current(), image, console.note if as_json else console.info,
+    done = rollout.deploy(current_settings(), image, console.note if as_json else console.info,
                           volumes=volumes, options=options, rate=rate, on_measured=show)
     _deployed(done, as_json)
 
@@ -126,11 +126,11 @@ def rollback(rate: RateOption = None, as_json: JsonOption = False,
     blue/green switch: switch back to blue)."""
     from lab import console
     from lab.deploy import rollout
-    from lab.settings import current
+    from lab.environment import current_settings
 
     show = _shower(as_json, plot, "lab rollback")
-    done = rollout.rollback(current(), console.note if as_json else console.info, rate=rate,
-                            on_measured=show)
+    done = rollout.rollback(current_settings(), console.note if as_json else console.info,
+                            rate=rate, on_measured=show)
     _deployed(done, as_json)
 
 
@@ -190,9 +190,9 @@ def history(
     """List this exercise's deployments and rollbacks, oldest first, with what runs now."""
     from lab import console, lifecycle
     from lab.deploy.state import StateStore
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    settings = current()
+    settings = current_settings()
     exercise = lifecycle.current(settings)
     state = StateStore.of(settings, exercise.id).load()
     if as_json:
@@ -244,10 +244,10 @@ def chaos(
     """Chaos Monkey: kill, stop or hand-edit servers; `lab reconcile` repairs them."""
     from lab import console, fleet, lifecycle
     from lab.deploy import chaos as monkey
+    from lab.environment import current_settings
     from lab.errors import UsageError
-    from lab.settings import current
 
-    settings = current()
+    settings = current_settings()
     if not (kill or stop or edit or random_fault):
         raise UsageError("say which fault", "Add --kill N, --stop N, --edit SERVER or --random.")
     exercise = lifecycle.current(settings)
@@ -276,9 +276,9 @@ def reconcile(
     """Make the fleet match the desired state: missing servers made, wrong ones replaced."""
     from lab import console
     from lab.deploy.reconcile import POLL_SECONDS, Reconciler
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    loop = Reconciler.current(current(), console.info)
+    loop = Reconciler.current(current_settings(), console.info)
     if not watch:
         repairs = loop.once(check_drift=not no_drift)
         if as_json:
@@ -318,11 +318,11 @@ def compare(
     table beside AWS's, flagging each row where they disagree (takes minutes)."""
     from lab import console
     from lab.deploy import compare as comparing
-    from lab.settings import current
+    from lab.environment import current_settings
 
     plan = comparing.Plan(old, good, bad, rate, evaluate)
     on_measured = _drawer(plot) if plot is not None else None
-    done = comparing.run(current(), plan, _compare_progress, lambda _: None, on_measured)
+    done = comparing.run(current_settings(), plan, _compare_progress, lambda _: None, on_measured)
     if as_json:
         console.raw(json.dumps(done.as_json(), indent=2) + "\n")
         return

@@ -18,9 +18,9 @@ def check(
     from lab import console
     from lab.cli.exercise import _ensure_images
     from lab.devcheck import check_all
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    results = check_all(current(), names, _ensure_images, console.note)
+    results = check_all(current_settings(), names, _ensure_images, console.note)
     for result in results:
         if result.ok:
             console.success(f"{result.exercise_id}: starts unsolved, solved by its solution")

@@ -23,10 +23,10 @@ def docs(
     from lab import console
     from lab.docs import site_url
     from lab.docs.serve import prepare, serve
-    from lab.settings import current
+    from lab.environment import current_settings
 
     started = time.monotonic()
-    server, site = prepare(current(), port)
+    server, site = prepare(current_settings(), port)
     if site.built:
         console.note(f"built the tutorial site in {time.monotonic() - started:.1f} s")
     url = site_url(port)

@@ -9,9 +9,9 @@ def doctor() -> None:
     """Check the engine, the base image, disk space, loopback ports and the SSH key."""
     from lab import console
     from lab import doctor as checkup
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    rows = checkup.run(current())
+    rows = checkup.run(current_settings())
     marks = {"ok": "✓", "warn": "!", "fail": "✗"}
     colours = {"ok": None, "warn": "yellow", "fail": "red"}
     console.table(

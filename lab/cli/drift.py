@@ -24,9 +24,9 @@ def drift(
     """
     from lab import console
     from lab.drift import fleet_drift
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    result = fleet_drift(current(), [server] if server else None)
+    result = fleet_drift(current_settings(), [server] if server else None)
     if as_json:
         console.raw(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
     else:

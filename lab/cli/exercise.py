@@ -25,9 +25,9 @@ def _ensure_images(names: list[str]) -> None:
 def start(name: ExerciseName = None) -> None:
     """Start an exercise (default: the first unfinished one): servers, workspace, brief."""
     from lab import console, lifecycle
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    settings = current()
+    settings = current_settings()
     exercise = lifecycle.choose(settings, name)
     console.note(f"starting {exercise.id} ...")
     started = lifecycle.start(settings, exercise, _ensure_images, console.note)
@@ -60,9 +60,9 @@ def _show_started(started: Started) -> None:
 def stop() -> None:
     """Remove the running exercise's servers; your progress and workspace stay."""
     from lab import console, lifecycle
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    stopped = lifecycle.stop(current(), console.note)
+    stopped = lifecycle.stop(current_settings(), console.note)
     if stopped is None:
         console.info("No exercise is started; nothing to stop.")
         return
@@ -77,10 +77,10 @@ def status(as_json: JsonOption = False) -> None:
     """The current exercise's servers: state, image, app version, ports, uptime."""
     from lab import console
     from lab.deploy.balancer import LB_ROLE
-    from lab.settings import current
+    from lab.environment import current_settings
     from lab.status import fleet_status, human_uptime
 
-    settings = current()
+    settings = current_settings()
     exercise_id, rows = fleet_status(settings)
     balancers = [row for row in rows if row.role == LB_ROLE]
     if as_json:
@@ -129,9 +129,9 @@ def reset(
 ) -> None:
     """Put an exercise back to its start: servers recreated, workspace backed up and fresh."""
     from lab import console, lifecycle
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    settings = current()
+    settings = current_settings()
     if everyone:
         _reset_everyone(everything, name, forget_progress)
         return
@@ -155,13 +155,13 @@ def reset(
 
 def _reset_everyone(everything: bool, name: str | None, forget_progress: bool) -> None:
     from lab import classroom, console
+    from lab.environment import current_settings
     from lab.errors import UsageError
-    from lab.settings import current
 
     if not everything or name:
         raise UsageError("--everyone goes with --all and no exercise",
                          "Run `lab reset --all --everyone [--progress]`.")
-    result = classroom.reset_everyone(current(), forget_progress=forget_progress,
+    result = classroom.reset_everyone(current_settings(), forget_progress=forget_progress,
                                       report=console.note)
     removed = ", ".join(_count(count, kind.rstrip("s")) for kind, count in result.removed.items())
     console.success(f"removed every lab resource on this engine: {removed}")
@@ -178,10 +178,10 @@ def _count(number: int, noun: str) -> str:
 def list_exercises() -> None:
     """Every exercise, with done / current / pending and your overall progress."""
     from lab import console, lifecycle
+    from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
-    settings = current()
+    settings = current_settings()
     progress = lifecycle.load_progress(settings)
     exercises = Catalogue.of(settings).exercises()
     rows, styles = [], []
@@ -205,10 +205,10 @@ def _bar(done: int, total: int, width: int = 30) -> str:
 def next_exercise() -> None:
     """Start the exercise after the current one (or the first unfinished one)."""
     from lab import console, lifecycle
+    from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
-    settings = current()
+    settings = current_settings()
     current_id = lifecycle.load_progress(settings).current
     following = Catalogue.of(settings).following(current_id) if current_id else None
     if current_id and following is None:
@@ -222,9 +222,9 @@ def next_exercise() -> None:
 def check(as_json: JsonOption = False) -> None:
     """Run every check of the current exercise; exit 0 only when every goal holds."""
     from lab import checking, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    verdict = checking.check(current())
+    verdict = checking.check(current_settings())
     if as_json:
         document = {
             "exercise": verdict.exercise.id, "passed": verdict.passed,
@@ -248,16 +248,16 @@ def check(as_json: JsonOption = False) -> None:
 def hint() -> None:
     """Show the next hint of the current exercise."""
     from lab import checking, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    exercise, number, text = checking.next_hint(current())
+    exercise, number, text = checking.next_hint(current_settings())
     console.markdown(f"**Hint {number}/{len(exercise.spec.hints)}**\n\n{text}")
 
 
 def solve() -> None:
     """Run the reference solution step by step, showing each command."""
     from lab import checking, console
-    from lab.settings import current
+    from lab.environment import current_settings
 
-    count = checking.solve(current(), console.step)
+    count = checking.solve(current_settings(), console.step)
     console.success(f"ran {count} solution steps; `lab check` judges the result")

@@ -29,17 +29,17 @@ def list_images(
 ) -> None:
     """List the lab's images on this engine, then your own (`lab build`)."""
     from lab import console
+    from lab.environment import current_settings
     from lab.images import inventory
-    from lab.settings import current
 
     if mine:
-        _list_mine(inventory.my_rows(current()), as_json)
+        _list_mine(inventory.my_rows(current_settings()), as_json)
         return
     rows = inventory.rows()
     if as_json:  # the lab's images only, as ever: `--mine --json` gives yours
         console.raw(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
         return
-    my_rows = inventory.my_rows(current())
+    my_rows = inventory.my_rows(current_settings())
     if not rows:
         console.info("No lab images yet. `lab images build` makes them.")
     else:
@@ -87,11 +87,11 @@ def build(
 ) -> None:
     """Build the lab's images; an image whose build context is unchanged is kept."""
     from lab import console
+    from lab.environment import current_settings
     from lab.locking import images_lock
-    from lab.settings import current
 
     # A class's `lab start`s check the same images on this engine: one builder at a time.
-    with images_lock(current(), console.note):
+    with images_lock(current_settings(), console.note):
         build_images(names, force=force, no_cache=no_cache, verbose=verbose)
 
 
@@ -191,11 +191,11 @@ def prune(
     """Remove stale lab images (or all with --all); images the lab did not make, and yours,
     are kept: --mine prunes yours instead."""
     from lab import console
+    from lab.environment import current_settings
     from lab.errors import StateError
     from lab.images import inventory
-    from lab.settings import current
 
-    removals = (inventory.prune_mine(current(), everything, console.note) if mine
+    removals = (inventory.prune_mine(current_settings(), everything, console.note) if mine
                 else inventory.prune(everything))
     for removal in removals:
         if removal.removed:

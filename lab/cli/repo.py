@@ -17,11 +17,11 @@ def list_packages(
 ) -> None:
     """The packages the repository serves now, and those it withdrew."""
     from lab import console
+    from lab.environment import current_settings
     from lab.repo import publish
     from lab.repo.prepare import running_repository
-    from lab.settings import current
 
-    exercise, repo_id = running_repository(current())
+    exercise, repo_id = running_repository(current_settings())
     rows = publish.served(repo_id)
     if as_json:
         document = {"exercise": exercise.id, "packages": [row.as_json() for row in rows]}
@@ -37,10 +37,10 @@ def list_packages(
 def heal() -> None:
     """End the repository's outages now, as when a mirror comes back."""
     from lab import console
+    from lab.environment import current_settings
     from lab.repo import faults
     from lab.repo.prepare import running_repository
-    from lab.settings import current
 
-    exercise, repo_id = running_repository(current())
+    exercise, repo_id = running_repository(current_settings())
     faults.heal(repo_id)
     console.success(f"the repository of {exercise.id} answers every server again")

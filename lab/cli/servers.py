@@ -19,11 +19,11 @@ ServerOption = Annotated[list[str] | None, typer.Option(
 
 def _targets(everything: bool, chosen: list[str] | None) -> list[Target]:
     from lab import fleet, lifecycle
-    from lab.settings import current
+    from lab.environment import current_settings
 
     if not everything and not chosen:
         raise UsageError("say which servers", "Add --all, or -s SERVER (repeat for more).")
-    _, infos = lifecycle.running(current())
+    _, infos = lifecycle.running(current_settings())
     return fleet.targets(fleet.pick(infos, None if everything else chosen))
 
 
@@ -77,10 +77,10 @@ def put(
     """Copy a file from your workspace to servers, in parallel."""
     from lab import lifecycle
     from lab import ssh as remote
+    from lab.environment import current_settings
     from lab.exercises.workspace import local_file
-    from lab.settings import current
 
-    settings = current()
+    settings = current_settings()
     targets = _targets(everything, servers)
     source = local_file(lifecycle.current(settings), settings, local)
     results = remote.put(targets, source, remote_path, _mode(mode))

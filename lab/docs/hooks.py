@@ -17,10 +17,10 @@ EXERCISE_LIST_MARK = "<!-- lab:exercise-list -->"  # replaced by a table of the 
 
 def exercises() -> list[Exercise]:
     """Every exercise that has a page (a README.md), in order; an invalid one stops the build."""
+    from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
-    from lab.settings import current
 
-    catalogue = Catalogue.of(current())
+    catalogue = Catalogue.of(current_settings())
     return [exercise for exercise in catalogue.exercises() if exercise.readme.is_file()]
 
 

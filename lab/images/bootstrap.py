@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lab import __version__
 from lab.docker import labels
+from lab.environment import current_settings
 from lab.errors import BuildError
 from lab.images.root import (
     BOOTSTRAPPED_REPOSITORY,
@@ -21,7 +22,6 @@ from lab.images.root import (
     Report,
     bootstrap_blocker,
 )
-from lab.settings import current
 
 # What an imported root file system lacks compared with an image built by a Dockerfile.
 IMPORT_CHANGES = [
@@ -39,7 +39,7 @@ def bootstrap(report: Report, tag: str = SUITE) -> str:
     if blocker:
         raise BuildError(f"cannot bootstrap: {blocker}",
                          "Use a Linux machine, or `lab images load FILE` with a bundle.")
-    settings = current()
+    settings = current_settings()
     package_cache = settings.cache_dir / "debootstrap"
     package_cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bootstrap-", dir=settings.cache_dir) as work:

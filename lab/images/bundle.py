@@ -20,7 +20,6 @@ from typing import IO
 
 from lab import __version__
 from lab.errors import BuildError, UsageError
-from lab.settings import image_prefix
 
 FORMAT = 1
 MANIFEST = "bundle.json"
@@ -56,9 +55,10 @@ class _HashingWriter(io.RawIOBase):
 def bundle_refs() -> list[str]:
     """Every tagged lab image, plus the Debian root the lab's images were built from; never a
     learner's own image (those are theirs, and `lab build` remakes them)."""
+    from lab.environment import current_settings
     from lab.images import inventory, root
 
-    prefix = f"{image_prefix()}/"  # not another set's images (LAB_IMAGE_PREFIX, tests)
+    prefix = f"{current_settings().image_prefix}/"  # not another set's (LAB_IMAGE_PREFIX, tests)
     refs = {tag for info in inventory.lab_images() for tag in info.tags
             if tag.startswith(prefix)}
     found_root = root.local_root()

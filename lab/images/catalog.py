@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.environment import current_settings
 from lab.errors import UsageError
-from lab.settings import current, image_prefix
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,11 @@ class ImageSpec:
 
     @property
     def ref(self) -> str:
-        return f"{image_prefix()}/{self.name}:latest"
+        return f"{current_settings().image_prefix}/{self.name}:latest"
 
     @property
     def context(self) -> Path:
-        return current().images_dir / self.name
+        return current_settings().images_dir / self.name
 
 
 SPECS: tuple[ImageSpec, ...] = (

@@ -32,7 +32,9 @@ def local_root() -> str | None:
 
 def offline() -> bool:
     """LAB_OFFLINE=1 skips the registry entirely (classrooms that know they have none)."""
-    return os.environ.get("LAB_OFFLINE", "").lower() in {"1", "true", "yes"}
+    from lab.environment import current_settings
+
+    return current_settings().offline
 
 
 def bootstrap_blocker() -> str | None:

@@ -60,8 +60,8 @@ def prove_a_learner_reaches_the_servers(engine: FarEngine, student: str,
     asked = engine.isolated(sys.executable, "-c", (
         "from lab import fleet\n"
         f"from {forwards.rsplit('.', 1)[0]} import {forwards.rsplit('.', 1)[1]} as forwards\n"
-        "from lab.settings import current\n"
-        f"infos = fleet.servers(current(), {EXERCISE!r})\n"
+        "from lab.environment import current_settings\n"
+        f"infos = fleet.servers(current_settings(), {EXERCISE!r})\n"
         "with fleet.FleetExecutor(infos) as executor:\n"
         "    print(executor.http_get('web1', 80, '/').status)\n"
         "print(sorted(forwards.forwarded()))\n"), env=env, timeout=120)

@@ -26,8 +26,9 @@ from lab import fleet
 from lab.deploy import balancer
 from lab.deploy.balancer import Backend
 from lab.docker import containers
+from lab.environment import current_settings
 from lab.errors import StateError
-from lab.settings import Settings, current
+from lab.settings import Settings
 from tests.docker.conftest import docker
 from tests.helpers import run_lab
 
@@ -125,7 +126,7 @@ def started(student: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     shown = lab("start", EXERCISE, env=env).stdout
     match = re.search(r"^Load balancer: (http://127\.0\.0\.1:\d+)$", shown, re.MULTILINE)
     assert match, shown
-    settings = current()
+    settings = current_settings()
     info = balancer.find(settings, EXERCISE)
     assert info is not None
     network = fleet.Names(student, EXERCISE).network

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from lab.docs import build, exercise_pages, format_reference, page_url, site_url
 from lab.docs.serve import open_server
 from lab.docs.sources import SiteSources
+from lab.environment import current_settings
 from lab.errors import BuildError, StateError
 from lab.exercises.schema import ExerciseSpec
-from lab.settings import current
 from tests.helpers import assert_one_line_error, run_lab
 
 
@@ -60,7 +60,7 @@ def test_the_site_is_built_once_and_rebuilt_after_a_change(
 
     monkeypatch.setattr(build, "site_sources", lambda _: sources)
     monkeypatch.setattr(build, "_mkdocs_build", fake_build)
-    settings = current()
+    settings = current_settings()
     assert build.ensure_site(settings).built
     assert not build.ensure_site(settings).built
     (sources.docs_dir / "index.md").write_text("# Changed\n")

@@ -123,10 +123,10 @@ def test_the_balancer_container_is_labelled_named_and_published_on_loopback() ->
 
 def test_the_desired_fleet_ends_with_the_balancer(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from lab.settings import current
+    from lab.environment import current_settings
 
     monkeypatch.setenv("LAB_STUDENT", "alice")
-    settings = current()
+    settings = current_settings()
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0t0y4e1Xo alice"
     with_lb = fleet.desired(Exercise(tmp_path, spec(load_balancer=True)), settings, key)
     assert [made.name.rsplit("-", 1)[1] for made in with_lb] == [

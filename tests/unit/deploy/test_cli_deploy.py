@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 import pytest
 
 from lab.deploy.state import Desired, FleetState, Result, StateStore
+from lab.environment import current_settings
 from lab.progress import Progress, ProgressStore
-from lab.settings import current
 from tests.helpers import assert_one_line_error, run_lab
 
 NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
@@ -24,7 +24,7 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def started() -> StateStore:
     """The learner is on 01-first-fleet (as far as their progress says); its history."""
-    settings = current()
+    settings = current_settings()
     ProgressStore.of(settings).save(Progress().started(EXERCISE))
     return StateStore.of(settings, EXERCISE)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from lab.environment import current_settings
 from lab.errors import UsageError
 from lab.exercises.catalogue import Catalogue
 from lab.exercises.problems import ExerciseError
 from lab.progress import Progress
-from lab.settings import Settings
 from tests.unit.exercises.builders import write_exercise
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -80,9 +80,7 @@ def test_listing_reports_every_broken_exercise_together(tmp_path: Path) -> None:
     assert named == {"02-bad", "03-worse"}
 
 
-def test_the_catalogue_of_settings_reads_lab_exercises(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_catalogue_of_settings_reads_lab_exercises(tmp_path: Path) -> None:
     write_exercise(tmp_path, "05-only")
-    monkeypatch.setenv("LAB_EXERCISES", str(tmp_path))
-    assert Catalogue.of(Settings(home=tmp_path, student="learner")).ids() == ["05-only"]
+    settings = current_settings({"LAB_HOME": str(tmp_path), "LAB_EXERCISES": str(tmp_path)})
+    assert Catalogue.of(settings).ids() == ["05-only"]

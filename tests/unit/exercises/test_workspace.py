@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.environment import current_settings
 from lab.errors import UsageError
 from lab.exercises.loader import load_exercise
 from lab.exercises.schema import Exercise
@@ -18,8 +19,7 @@ NOON = datetime(2025, 5, 17, 12, 0, 0)
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.delenv("LAB_WORKSPACE", raising=False)
+def settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", student="learner")
 
 
@@ -90,10 +90,9 @@ def test_backup_of_a_missing_workspace_does_nothing(exercise: Exercise, settings
     assert not settings.backups_dir.exists()
 
 
-def test_the_workspace_can_live_elsewhere(
-    exercise: Exercise, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("LAB_WORKSPACE", str(tmp_path / "mine"))
+def test_lab_workspace_puts_the_workspace_elsewhere(exercise: Exercise, tmp_path: Path) -> None:
+    settings = current_settings({"LAB_HOME": str(tmp_path / "home"),
+                                 "LAB_WORKSPACE": str(tmp_path / "mine")})
     assert workspace_path(exercise, settings) == tmp_path / "mine" / "01-demo"
 
 
