@@ -121,10 +121,10 @@ class Fleet:
     def spec(self, server: str, image_id: str, image_name: str,
              deployment: int) -> ContainerSpec:
         """The container `lab deploy` would make for `server`: the lab's own spec."""
-        from lab import fleet, lifecycle, ssh
+        from lab import fleet, learner, ssh
         from lab.deploy.rollout import DEPLOYMENT_LABEL
 
-        exercise = lifecycle.current(self.settings)
+        exercise = learner.current(self.settings)
         planned = next(item for item in exercise.spec.planned_servers() if item.name == server)
         return fleet.server_spec(fleet.Names(STUDENT, exercise.id), planned, image_id,
                                  ssh.public_key(self.settings.private_key), None,
@@ -140,10 +140,10 @@ class Fleet:
 
     def last_deployment(self) -> tuple[int, float]:
         """The number of the lab's newest deployment and its own duration."""
-        from lab import lifecycle
+        from lab import learner
         from lab.deploy.state import StateStore
 
-        exercise = lifecycle.current(self.settings)
+        exercise = learner.current(self.settings)
         newest = StateStore.of(self.settings, exercise.id).load().deployments[-1]
         return newest.number, newest.seconds or 0.0
 
@@ -301,10 +301,10 @@ def _wait_for_new(fleet: Fleet, victim: str, old: str) -> float:
 
 def floor_recreate(fleet: Fleet, server: str) -> tuple[float, float]:
     """The re-creation by hand, as reconcile makes it: (docker run + /health, with the rm)."""
-    from lab import lifecycle
+    from lab import learner
     from lab.deploy.state import StateStore
 
-    desired = StateStore.of(fleet.settings, lifecycle.current(fleet.settings).id).load().desired
+    desired = StateStore.of(fleet.settings, learner.current(fleet.settings).id).load().desired
     assert desired is not None
     spec = fleet.spec(server, desired.image_id, desired.image, deployment=0)
     started = time.perf_counter()
@@ -317,10 +317,10 @@ def floor_recreate(fleet: Fleet, server: str) -> tuple[float, float]:
 
 def set_up(fleet: Fleet) -> int:
     lab("start", EXERCISE, env=fleet.env)
-    from lab import lifecycle
+    from lab import learner
     from lab.exercises.workspace import workspace_path
 
-    exercise = lifecycle.current(fleet.settings)
+    exercise = learner.current(fleet.settings)
     (workspace_path(exercise, fleet.settings) / "Dockerfile").write_text(DOCKERFILE)
     for tag in TAGS:
         lab("build", tag, "--strict", *BUILD_ARGS[tag], env=fleet.env)

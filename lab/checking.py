@@ -42,13 +42,13 @@ class Verdict:
 
 def check(settings: Settings, record: bool = True) -> Verdict:
     """Run every check of the current exercise on its fleet; remember a pass."""
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
     from lab.checks.runner import run_checks
     from lab.exercises.workspace import workspace_path
     from lab.progress import ProgressStore
 
-    exercise, infos = lifecycle.running(settings)
-    marks = lifecycle.load_progress(settings).of(exercise.id).marks
+    exercise, infos = learner.running(settings)
+    marks = learner.load_progress(settings).of(exercise.id).marks
     with fleet.FleetExecutor(infos) as executor:
         results = run_checks(exercise, executor, marks=marks, settings=settings,
                              workspace=workspace_path(exercise, settings))
@@ -74,14 +74,14 @@ def fold(results: list[CheckResult]) -> list[Goal]:
 
 def next_hint(settings: Settings) -> tuple[Exercise, int, str]:
     """The next hint of the current exercise (the last one again once all are shown)."""
-    from lab import lifecycle
+    from lab import learner
     from lab.progress import ProgressStore
 
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     hints = exercise.spec.hints
     if not hints:
         raise StateError(f"{exercise.id} has no hints", "Read its page: `lab start` prints it.")
-    shown = lifecycle.load_progress(settings).of(exercise.id).hints_shown
+    shown = learner.load_progress(settings).of(exercise.id).hints_shown
     number = min(shown + 1, len(hints))
     ProgressStore.of(settings).update(lambda p: p.hint_shown(exercise.id, number))
     return exercise, number, hints[number - 1]
@@ -95,10 +95,10 @@ def solve(settings: Settings, show: Callable[[str], None]) -> int:
     step writes a workspace file. Returns the number of steps run; stops at the first
     failing step (a script's expected exit code is not a failure).
     """
-    from lab import lifecycle
+    from lab import learner
     from lab.exercises.workspace import workspace_path
 
-    exercise, _ = lifecycle.running(settings)  # one clear error before any step runs
+    exercise, _ = learner.running(settings)  # one clear error before any step runs
     steps = exercise.spec.solution
     if not steps:
         raise StateError(f"{exercise.id} has no reference solution")

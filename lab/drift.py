@@ -866,12 +866,12 @@ def as_server(info: ContainerInfo) -> Server:
 
 def fleet_drift(settings: Settings, servers: Sequence[str] | None = None) -> FleetDrift:
     """What changed on the current exercise's servers (or those named) since their image."""
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
 
     with DockerSources(settings) as sources:
         # Loading the current exercise takes about as long as the engine needs for a diff.
         sources.prefetch(partial(_running_servers, settings, servers))
-        exercise, infos = lifecycle.running(settings)
+        exercise, infos = learner.running(settings)
         chosen = [as_server(info) for info in fleet.pick(infos, servers)]
         return drift_of(chosen, sources, settings.cache_dir, exercise.id)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lab.errors import StateError
+from lab.learner import load_progress
 from lab.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,48 +34,6 @@ class Reset:
     backup: Path | None
     removed: dict[str, int]
     started: Started | None
-
-
-def load_progress(settings: Settings) -> Progress:
-    from lab.progress import ProgressStore
-
-    return ProgressStore.of(settings).load()
-
-
-def choose(settings: Settings, name: str | None) -> Exercise:
-    """The exercise `name` means; without a name, the first one not yet passed."""
-    from lab.exercises.catalogue import Catalogue
-
-    exercises = Catalogue.of(settings)
-    if name:
-        return exercises.find(name)
-    chosen = exercises.first_unfinished(load_progress(settings))
-    if chosen is None:
-        raise StateError("you have passed every exercise",
-                         "Pick one to do again: `lab list`, then `lab start NAME`.")
-    return chosen
-
-
-def current(settings: Settings) -> Exercise:
-    """The exercise the learner is on; StateError when none was started."""
-    from lab.exercises.catalogue import Catalogue
-
-    exercise_id = load_progress(settings).current
-    if exercise_id is None:
-        raise StateError("no exercise is started", "Run `lab start` first.")
-    return Catalogue.of(settings).load(exercise_id)
-
-
-def running(settings: Settings) -> tuple[Exercise, list[ContainerInfo]]:
-    """The current exercise and its containers; StateError when its fleet is gone."""
-    from lab import fleet
-
-    exercise = current(settings)
-    infos = fleet.fleet_containers(settings, exercise.id)
-    if not infos:
-        raise StateError(f"the servers of {exercise.id} are not running",
-                         f"Run `lab start {exercise.id}`.")
-    return exercise, infos
 
 
 def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,

@@ -39,9 +39,9 @@ class ServerStatus:
 
 def fleet_status(settings: Settings) -> tuple[str, list[ServerStatus]]:
     """The current exercise's id and one row per container, servers first."""
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
 
-    exercise, infos = lifecycle.running(settings)
+    exercise, infos = learner.running(settings)
     with ThreadPoolExecutor(max_workers=fleet.PARALLEL) as pool:
         rows = list(pool.map(_describe, infos))
     rows.sort(key=lambda row: (row.role != fleet.SERVER_ROLE, row.name))

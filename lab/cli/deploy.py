@@ -29,13 +29,13 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the build log.")] = False,
 ) -> None:
     """Build your workspace's Dockerfile into an image (lab-<you>/app:TAG), then smoke-test it."""
-    from lab import console, lifecycle
+    from lab import console, learner
     from lab.deploy import builds, smoke
     from lab.environment import current_settings
 
     arguments = _build_args(build_arg or [])  # a typo is reported before anything else
     settings = current_settings()
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     builds.check_dockerfile(settings, exercise, file)  # before the progress display opens
     with console.tasks(transient=True) as tasks:
         tasks.add("build")
@@ -188,12 +188,12 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List this exercise's deployments and rollbacks, oldest first, with what runs now."""
-    from lab import console, lifecycle
+    from lab import console, learner
     from lab.deploy.state import StateStore
     from lab.environment import current_settings
 
     settings = current_settings()
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     state = StateStore.of(settings, exercise.id).load()
     if as_json:
         console.raw(state.model_dump_json(indent=2) + "\n")
@@ -242,7 +242,7 @@ def chaos(
         "--seed", help="Pick the same victims as an earlier run with this seed.")] = None,
 ) -> None:
     """Chaos Monkey: kill, stop or hand-edit servers; `lab reconcile` repairs them."""
-    from lab import console, fleet, lifecycle
+    from lab import console, fleet, learner
     from lab.deploy import chaos as monkey
     from lab.environment import current_settings
     from lab.errors import UsageError
@@ -250,7 +250,7 @@ def chaos(
     settings = current_settings()
     if not (kill or stop or edit or random_fault):
         raise UsageError("say which fault", "Add --kill N, --stop N, --edit SERVER or --random.")
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     running = [fleet.server_name(info) for info in fleet.servers(settings, exercise.id)
                if info.running]
     chosen_seed = seed if seed is not None else monkey.new_seed()

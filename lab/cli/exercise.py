@@ -24,11 +24,11 @@ def _ensure_images(names: list[str]) -> None:
 
 def start(name: ExerciseName = None) -> None:
     """Start an exercise (default: the first unfinished one): servers, workspace, brief."""
-    from lab import console, lifecycle
+    from lab import console, learner, lifecycle
     from lab.environment import current_settings
 
     settings = current_settings()
-    exercise = lifecycle.choose(settings, name)
+    exercise = learner.choose(settings, name)
     console.note(f"starting {exercise.id} ...")
     started = lifecycle.start(settings, exercise, _ensure_images, console.note)
     _show_started(started)
@@ -128,7 +128,7 @@ def reset(
     ] = False,
 ) -> None:
     """Put an exercise back to its start: servers recreated, workspace backed up and fresh."""
-    from lab import console, lifecycle
+    from lab import console, learner, lifecycle
     from lab.environment import current_settings
 
     settings = current_settings()
@@ -142,7 +142,7 @@ def reset(
             _count(count, kind.rstrip("s")) for kind, count in result.removed.items())
         console.success(f"removed every lab resource of {settings.student}: {removed}")
     else:
-        exercise = lifecycle.current(settings) if name is None else lifecycle.choose(settings, name)
+        exercise = learner.current(settings) if name is None else learner.choose(settings, name)
         result = lifecycle.reset(settings, exercise, forget_progress=forget_progress,
                                  ensure_images=_ensure_images, report=console.note)
         if result.started:
@@ -177,12 +177,12 @@ def _count(number: int, noun: str) -> str:
 
 def list_exercises() -> None:
     """Every exercise, with done / current / pending and your overall progress."""
-    from lab import console, lifecycle
+    from lab import console, learner
     from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
 
     settings = current_settings()
-    progress = lifecycle.load_progress(settings)
+    progress = learner.load_progress(settings)
     exercises = Catalogue.of(settings).exercises()
     rows, styles = [], []
     for exercise in exercises:
@@ -204,17 +204,17 @@ def _bar(done: int, total: int, width: int = 30) -> str:
 
 def next_exercise() -> None:
     """Start the exercise after the current one (or the first unfinished one)."""
-    from lab import console, lifecycle
+    from lab import console, learner, lifecycle
     from lab.environment import current_settings
     from lab.exercises.catalogue import Catalogue
 
     settings = current_settings()
-    current_id = lifecycle.load_progress(settings).current
+    current_id = learner.load_progress(settings).current
     following = Catalogue.of(settings).following(current_id) if current_id else None
     if current_id and following is None:
         console.success("That was the last exercise. `lab list` shows where you stand.")
         return
-    exercise = following or lifecycle.choose(settings, None)
+    exercise = following or learner.choose(settings, None)
     console.note(f"starting {exercise.id} ...")
     _show_started(lifecycle.start(settings, exercise, _ensure_images, console.note))
 

@@ -18,12 +18,12 @@ ServerOption = Annotated[list[str] | None, typer.Option(
 
 
 def _targets(everything: bool, chosen: list[str] | None) -> list[Target]:
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
     from lab.environment import current_settings
 
     if not everything and not chosen:
         raise UsageError("say which servers", "Add --all, or -s SERVER (repeat for more).")
-    _, infos = lifecycle.running(current_settings())
+    _, infos = learner.running(current_settings())
     return fleet.targets(fleet.pick(infos, None if everything else chosen))
 
 
@@ -75,14 +75,14 @@ def put(
     mode: Annotated[str | None, typer.Option(help="File mode on the servers, e.g. 0644.")] = None,
 ) -> None:
     """Copy a file from your workspace to servers, in parallel."""
-    from lab import lifecycle
+    from lab import learner
     from lab import ssh as remote
     from lab.environment import current_settings
     from lab.exercises.workspace import local_file
 
     settings = current_settings()
     targets = _targets(everything, servers)
-    source = local_file(lifecycle.current(settings), settings, local)
+    source = local_file(learner.current(settings), settings, local)
     results = remote.put(targets, source, remote_path, _mode(mode))
     _summarise(results)
 

@@ -58,10 +58,10 @@ def new_seed() -> int:
 
 def unleash(settings: Settings, plan: Plan, seed: int, report: Report) -> int:
     """Cause the planned faults on the current exercise's servers; returns how many."""
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
     from lab.deploy.state import Event, StateStore, utc_now
 
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     by_name = {fleet.server_name(info): info
                for info in fleet.servers(settings, exercise.id) if info.running}
     events = []

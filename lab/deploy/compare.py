@@ -363,10 +363,10 @@ def run(settings: Settings, plan: Plan, progress: Progress, report: Callable[[st
         on_measured: OnMeasured | None = None,
         strategies: Sequence[str] = COMPARED) -> Comparison:
     """Each strategy with the good and the bad release, each from the old image."""
-    from lab import lifecycle
+    from lab import learner
     from lab.deploy import builds
 
-    exercise, _ = lifecycle.running(settings)
+    exercise, _ = learner.running(settings)
     if not exercise.spec.load_balancer:
         raise UsageError(f"{exercise.id} has no load balancer, so there are no strategies to "
                          "compare", "`lab start 12` starts the exercise made for it.")
@@ -428,11 +428,11 @@ def _switch_back(settings: Settings, plan: Plan, report: Callable[[str], None],
 def _restore(settings: Settings, plan: Plan, report: Callable[[str], None]) -> None:
     """The fleet back on the old image (a plain rolling deploy, not measured here), unless it
     already runs it on every server with no blue/green standby left."""
-    from lab import lifecycle
+    from lab import learner
     from lab.deploy import builds, rollout
     from lab.deploy.state import StateStore
 
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     image = builds.resolve(settings, plan.old)
     state = StateStore.of(settings, exercise.id).load()
     running = _server_images(settings)
@@ -444,9 +444,9 @@ def _restore(settings: Settings, plan: Plan, report: Callable[[str], None]) -> N
 
 def _server_images(settings: Settings) -> dict[str, str]:
     """The running servers' containers: id -> image id."""
-    from lab import fleet, lifecycle
+    from lab import fleet, learner
 
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     return {info.id: info.image_id for info in fleet.servers(settings, exercise.id)
             if info.running}
 

@@ -91,9 +91,9 @@ class Reconciler:
 
     @classmethod
     def current(cls, settings: Settings, report: Report) -> Reconciler:
-        from lab import lifecycle
+        from lab import learner
 
-        reconciler = cls(settings, lifecycle.current(settings), report)
+        reconciler = cls(settings, learner.current(settings), report)
         reconciler.desired()  # one clear error before anything else
         reconciler.public_key()  # and the slow import of the SSH code before any repair
         return reconciler

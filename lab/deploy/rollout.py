@@ -75,12 +75,12 @@ def rollback(settings: Settings, report: Report, rate: float | None = None,
              on_measured: OnMeasured | None = None) -> Deployment:
     """Deploy again the newest image that was deployed successfully before the newest one;
     after a blue/green switch, switch back to blue instead."""
-    from lab import lifecycle
+    from lab import learner
     from lab.deploy import builds
     from lab.deploy.state import StateStore
     from lab.locking import state_lock
 
-    exercise = lifecycle.current(settings)
+    exercise = learner.current(settings)
     state = StateStore.of(settings, exercise.id).load()
     target = state.rollback_target()
     if target is None:
@@ -112,11 +112,11 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
     Behind a load balancer a strategy runs under the probe; without one, servers are
     replaced one at a time.
     """
-    from lab import lifecycle, ssh
+    from lab import learner, ssh
     from lab.deploy import balancer, strategies
     from lab.deploy.state import StateStore
 
-    exercise, _ = lifecycle.running(settings)
+    exercise, _ = learner.running(settings)
     lb = balancer.find(settings, exercise.id) if exercise.spec.load_balancer else None
     if lb is None and options is not None and options.strategy != strategies.ONE_AT_A_TIME:
         raise UsageError(f"{exercise.id} has no load balancer, so only one server at a time",

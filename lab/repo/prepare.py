@@ -131,9 +131,9 @@ def addresses(infos: Sequence[ContainerInfo], network: str) -> dict[str, str]:
 
 def running_repository(settings: Settings) -> tuple[Exercise, str]:
     """The current exercise and its repo container, for `lab repo ...`."""
-    from lab import lifecycle
+    from lab import learner
 
-    exercise, infos = lifecycle.running(settings)
+    exercise, infos = learner.running(settings)
     if not exercise.spec.repository:
         raise StateError(f"{exercise.id} has no repository",
                          "Its servers install nothing from the lab; nothing to show.")

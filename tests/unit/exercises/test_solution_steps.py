@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lab import checking, lifecycle
+from lab import checking, learner
 from lab.errors import StateError
 from lab.exercises.loader import load_exercise
 from lab.exercises.problems import ExerciseError
@@ -107,7 +107,7 @@ def solving(tmp_path: Path) -> tuple[Settings, Path]:
 def run_solution(monkeypatch: pytest.MonkeyPatch, settings: Settings,
                  steps: list[Any]) -> list[str]:
     exercise = Exercise(Path("."), spec(steps))
-    monkeypatch.setattr(lifecycle, "running", lambda _: (exercise, []))
+    monkeypatch.setattr(learner, "running", lambda _: (exercise, []))
     shown: list[str] = []
     checking.solve(settings, shown.append)
     return shown
