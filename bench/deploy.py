@@ -42,13 +42,15 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lab import fleet as fleets
+from lab import learner, ssh
 from lab.deploy.health import POLL_SECONDS
+from lab.deploy.release import DEPLOYMENT_LABEL
+from lab.deploy.state import StateStore
+from lab.docker.containers import ContainerSpec
+from lab.exercises.workspace import workspace_path
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.containers import ContainerSpec
 
 STUDENT = "bench-deploy"
 EXERCISE = "05"
@@ -121,15 +123,12 @@ class Fleet:
     def spec(self, server: str, image_id: str, image_name: str,
              deployment: int) -> ContainerSpec:
         """The container `lab deploy` would make for `server`: the lab's own spec."""
-        from lab import fleet, learner, ssh
-        from lab.deploy.rollout import DEPLOYMENT_LABEL
-
         exercise = learner.current(self.settings)
         planned = next(item for item in exercise.spec.planned_servers() if item.name == server)
-        return fleet.server_spec(fleet.Names(STUDENT, exercise.id), planned, image_id,
+        return fleets.server_spec(fleets.Names(STUDENT, exercise.id), planned, image_id,
                                  ssh.public_key(self.settings.private_key), None,
                                  **{DEPLOYMENT_LABEL: str(deployment),
-                                    fleet.IMAGE_NAME_LABEL: image_name})
+                                    fleets.IMAGE_NAME_LABEL: image_name})
 
     def servers(self) -> dict[str, str]:
         """Each running server's container id, by server name."""
@@ -140,9 +139,6 @@ class Fleet:
 
     def last_deployment(self) -> tuple[int, float]:
         """The number of the lab's newest deployment and its own duration."""
-        from lab import learner
-        from lab.deploy.state import StateStore
-
         exercise = learner.current(self.settings)
         newest = StateStore.of(self.settings, exercise.id).load().deployments[-1]
         return newest.number, newest.seconds or 0.0
@@ -301,9 +297,6 @@ def _wait_for_new(fleet: Fleet, victim: str, old: str) -> float:
 
 def floor_recreate(fleet: Fleet, server: str) -> tuple[float, float]:
     """The re-creation by hand, as reconcile makes it: (docker run + /health, with the rm)."""
-    from lab import learner
-    from lab.deploy.state import StateStore
-
     desired = StateStore.of(fleet.settings, learner.current(fleet.settings).id).load().desired
     assert desired is not None
     spec = fleet.spec(server, desired.image_id, desired.image, deployment=0)
@@ -317,9 +310,6 @@ def floor_recreate(fleet: Fleet, server: str) -> tuple[float, float]:
 
 def set_up(fleet: Fleet) -> int:
     lab("start", EXERCISE, env=fleet.env)
-    from lab import learner
-    from lab.exercises.workspace import workspace_path
-
     exercise = learner.current(fleet.settings)
     (workspace_path(exercise, fleet.settings) / "Dockerfile").write_text(DOCKERFILE)
     for tag in TAGS:

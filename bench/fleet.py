@@ -24,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from lab import ssh
 from lab.environment import current_settings
 from lab.images import catalog
 
-SERVER_IMAGE = catalog.BY_NAME["server"].ref
+SERVER_IMAGE = catalog.BY_NAME["server"].ref_for(current_settings())
 BENCH_LABEL = "lab.bench=fleet"
 
 
@@ -118,8 +119,6 @@ def main() -> None:
         home = Path(folder) / "home"
         base_env = {"LAB_HOME": str(home), "LAB_STUDENT": "bench"}
         lab("doctor", env=base_env)  # creates the key
-        from lab import ssh
-
         public_key = ssh.public_key(home / "keys" / "id_ed25519")
         floor_once(public_key)  # warm up; not counted
         floor = median([floor_once(public_key) for _ in range(args.runs)])

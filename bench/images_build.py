@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 
-from lab.images import catalog, root
+from lab.environment import current_settings
+from lab.images import builder, catalog, root
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -32,13 +33,12 @@ def median_of(runs: int, command: list[str], env: dict[str, str] | None = None) 
 
 def in_process(runs: int) -> float:
     """The work itself: hashing the build contexts and asking the engine about each image."""
-    from lab.images import builder
-
-    builder.ensure()  # warm: docker-py imported, client connected
+    settings = current_settings()
+    builder.ensure(settings=settings)  # warm: docker-py imported, client connected
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        builder.ensure()
+        builder.ensure(settings=settings)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 
@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true")
     args = parser.parse_args()
 
-    refs = [root.local_root() or root.BOOTSTRAPPED, *(spec.ref for spec in catalog.SPECS)]
+    settings = current_settings()
+    refs = [root.local_root() or root.BOOTSTRAPPED,
+            *(spec.ref_for(settings) for spec in catalog.SPECS)]
     lab = [sys.executable, "-m", "lab", "images", "build"]
     subprocess.run(lab, check=True, capture_output=True)  # make sure nothing is left to do
 

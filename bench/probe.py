@@ -32,7 +32,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lab.deploy.probe import Probe, ProbeRecord, pool_size
+from lab.deploy.traffic import Probe, ProbeRecord, pool_size
 
 SERVER_IMAGE = "immutable-lab/server:latest"
 GOAL_RATIO = 0.99

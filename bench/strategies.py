@@ -31,6 +31,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from lab.deploy.health import wait_healthy
+
 STUDENT = "bench-strategies"
 EXERCISE = "12"
 STRATEGIES = ("all-at-once", "rolling", "rolling-batch", "immutable", "traffic-split",
@@ -70,8 +72,6 @@ def compare_once(rate: float, evaluate: float) -> dict[str, float]:
 
 
 def one_container(image: str) -> str:
-    from lab.deploy.health import wait_healthy
-
     container = docker("run", "-d", "--label", f"lab.student={STUDENT}",
                        "--label", "lab.managed=true", "-p", "127.0.0.1::80", image)
     verdict = wait_healthy(container)

@@ -6,7 +6,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,11 +21,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:
-    from lab.deploy.measure import Bucket, Marker, Summary
-
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+Segment = tuple[str, str | None]  # a piece of a line and its style ("red", "dim"; None: plain)
 
 
 def reopen() -> None:
@@ -113,6 +112,20 @@ def raw(text: str) -> None:
     """Text exactly as given (logs, command output), no markup or wrapping."""
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def width() -> int:
+    """The columns of a line on stdout (80 when it is not a terminal)."""
+    return out.width
+
+
+def styled(lines: Sequence[Sequence[Segment]]) -> None:
+    """Lines made of styled segments, each printed as it is: never wrapped, never markup."""
+    for segments in lines:
+        line = Text()
+        for text, style in segments:
+            line.append(text, style=style)
+        out.print(line, soft_wrap=True)
 
 
 def markdown(text: str) -> None:
@@ -208,146 +221,3 @@ def counter(description: str, total: int) -> Iterator[Counter]:
     )
     with progress:
         yield Counter(progress, progress.add_task(description, total=total))
-
-
-# -- deployments: the probe's timeline and the summary of what users saw ---------------------
-
-_VERSION_COLOURS = ("cyan", "green", "magenta", "yellow", "blue", "bright_cyan", "bright_green")
-_TIMELINE_LABEL = 9  # "versions " and its siblings
-
-
-def timeline(buckets: Sequence[Bucket], versions_order: Sequence[str], interval: float,
-             markers: Sequence[Marker] = ()) -> None:
-    """One cell per bucket coloured by the version that answered most in it, a red mark under
-    each bucket with errors, the healthy backends (and the markers' notes, when they fit) at
-    their moments, and a legend. Buckets are merged in twos, threes... to fit the terminal."""
-    room = max(10, out.width - _TIMELINE_LABEL)
-    factor = max(1, -(-len(buckets) // room))
-    cells = _merged(buckets, factor)
-    seconds = interval * factor
-    order = list(dict.fromkeys([*versions_order, *(v for b in cells for v in b.versions)]))
-    colours = {version: _VERSION_COLOURS[index % len(_VERSION_COLOURS)]
-               for index, version in enumerate(order)}
-    lines = [_version_line(cells, order, colours), _error_line(cells)]
-    if markers:
-        lines.append(_label("backends") + Text(_backends_line(markers, len(cells), seconds)))
-        notes = _notes_line(markers, len(cells), seconds)
-        if notes:
-            lines.append(_label("") + Text(notes, style="dim"))
-    legend = Text(" " * _TIMELINE_LABEL)
-    for version in order:
-        legend.append("█", style=colours[version])
-        legend.append(f" {version}  ")
-    legend.append("▲", style="red")
-    legend.append(" errors  ")
-    legend.append("·", style="dim")
-    legend.append(f" no request   one cell = {seconds:g} s, {len(cells) * seconds:g} s in all")
-    for line in [*lines, legend]:
-        out.print(line, soft_wrap=True)
-
-
-def _merged(buckets: Sequence[Bucket], factor: int) -> list[Bucket]:
-    from lab.deploy.measure import Bucket
-
-    cells = []
-    for first in range(0, len(buckets), factor):
-        group = buckets[first:first + factor]
-        versions: dict[str, int] = {}
-        for bucket in group:
-            for version, count in bucket.versions.items():
-                versions[version] = versions.get(version, 0) + count
-        cells.append(Bucket(group[0].start, versions, sum(b.errors for b in group)))
-    return cells
-
-
-def _label(name: str) -> Text:
-    return Text(f"{name:<{_TIMELINE_LABEL}}", style="dim")
-
-
-def _version_line(cells: Sequence[Bucket], order: list[str], colours: dict[str, str]) -> Text:
-    line = _label("versions")
-    for cell in cells:
-        if cell.versions:
-            top = max(cell.versions, key=lambda v: (cell.versions[v], -order.index(v)))
-            line.append("█", style=colours[top])
-        elif cell.errors:
-            line.append("█", style="red")
-        else:
-            line.append("·", style="dim")
-    return line
-
-
-def _error_line(cells: Sequence[Bucket]) -> Text:
-    line = _label("errors")
-    line.append("".join("▲" if cell.errors else " " for cell in cells).rstrip() or "none",
-                style="red")
-    return line
-
-
-def _column(at: float, seconds: float, width: int) -> int:
-    return min(width - 1, max(0, int(at // seconds)))
-
-
-def _backends_line(markers: Sequence[Marker], width: int, seconds: float) -> str:
-    """The count in force at the end of each cell, written where it changes."""
-    ordered = sorted(markers, key=lambda marker: marker.at)
-    line = [" "] * width
-    shown: int | None = None
-    busy_until = 0
-    for cell in range(width):
-        in_force = [m.backends for m in ordered if m.at < (cell + 1) * seconds]
-        if not in_force:
-            continue
-        count = in_force[-1]
-        if count != shown and cell >= busy_until:
-            text = str(count)
-            line[cell:cell + len(text)] = text
-            busy_until = cell + len(text)
-            shown = count
-        elif cell >= busy_until:
-            line[cell] = "─"
-    return "".join(line[:width]).rstrip()
-
-
-def _notes_line(markers: Sequence[Marker], width: int, seconds: float) -> str:
-    """The markers' notes at their moments, or "" when they would overlap or overflow."""
-    line = ""
-    for marker in sorted(markers, key=lambda marker: marker.at):
-        if not marker.note:
-            continue
-        column = _column(marker.at, seconds, width)
-        if column < len(line) + (1 if line else 0) or column + len(marker.note) > width:
-            return ""
-        line = line.ljust(column) + marker.note
-    return line
-
-
-def deploy_summary(summary: Summary) -> None:
-    """The summary's figures, two columns."""
-    rows = [
-        ("availability", _percent(summary.availability, summary.failed)),
-        ("failed requests", f"{summary.failed} of {summary.requests}" + (" (" + ", ".join(
-            f"{'no answer' if status == '0' else 'HTTP ' + status}: {count}"
-            for status, count in summary.failed_by_status.items()) + ")"
-            if summary.failed_by_status else "")),
-        ("longest error window", f"{summary.longest_error_window:.2f} s"
-         if summary.failed else "none"),
-        ("seconds with two versions", f"{summary.mixed_seconds:.1f} s"),
-        ("fewest healthy backends", str(summary.min_backends)),
-        ("most healthy backends", str(summary.max_backends)),
-        ("deploy time", f"{summary.deploy_seconds:.1f} s"),
-    ]
-    if summary.rollback_seconds is not None:
-        rows.append(("rollback time", f"{summary.rollback_seconds:.1f} s"))
-    if summary.versions:
-        rows.append(("answers per version", ", ".join(
-            f"{version or '(empty)'}: {count}" for version, count in summary.versions.items())))
-    table(["what users saw", ""], rows)
-
-
-def _percent(value: float, failed: int) -> str:
-    """Two decimals, but never 100.00 % when a request failed."""
-    text = f"{value:.2f}"
-    if failed and text == "100.00":
-        text = f"{min(value, 99.999):.3f}"
-    return f"{text} %"

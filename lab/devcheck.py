@@ -5,11 +5,13 @@ It works in a student namespace of its own, so a learner's servers and progress 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from lab import checking, fleet, lifecycle
 from lab.errors import LabError
+from lab.exercises import workspace
+from lab.exercises.catalogue import Catalogue
 from lab.settings import Settings
 
 DEV_STUDENT = "dev-check"
@@ -29,13 +31,8 @@ class DevResult:
 
 def check_all(settings: Settings, names: list[str] | None, ensure_images: EnsureImages,
               report: Report) -> list[DevResult]:
-    from lab.exercises.catalogue import Catalogue
-
-    dev = replace(settings, student=DEV_STUDENT)
-    # Custom checks and solution steps read the student from the environment too.
-    os.environ["LAB_STUDENT"] = DEV_STUDENT
-    # LAB_WORKSPACE is one learner's folder: the dev check must write into its own.
-    os.environ.pop("LAB_WORKSPACE", None)
+    # LAB_WORKSPACE is one learner's folder: the dev check writes into its own student's.
+    dev = replace(settings.for_student(DEV_STUDENT), workspace_override=None)
     catalogue = Catalogue.of(dev)
     exercises = [catalogue.find(name) for name in names] if names else catalogue.exercises()
     return [check_one(dev, exercise.id, ensure_images, report) for exercise in exercises]
@@ -44,10 +41,6 @@ def check_all(settings: Settings, names: list[str] | None, ensure_images: Ensure
 def check_one(settings: Settings, exercise_id: str, ensure_images: EnsureImages,
               report: Report) -> DevResult:
     """Fresh start: some check fails; after the reference solution: every check holds."""
-    from lab import checking, fleet, lifecycle
-    from lab.exercises import workspace
-    from lab.exercises.catalogue import Catalogue
-
     result = DevResult(exercise_id)
     exercise = Catalogue.of(settings).load(exercise_id)
     try:

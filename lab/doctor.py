@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from lab.docker import containers, engine
 from lab.errors import LabError
+from lab.images import root
 from lab.settings import Settings
 
 MIN_API_VERSION = (1, 41)  # Docker Engine 20.10, the oldest engine the lab is tested on
@@ -58,8 +60,6 @@ def _guard(name: str, check: Callable[[], Row]) -> Row:
 
 def _engine_row() -> Row:
     def check() -> Row:
-        from lab.docker import engine
-
         info = engine.info()
         return Row("Docker engine", Status.OK,
                    f"{info.version} on {info.os} ({info.arch}) at {engine.engine_address()}")
@@ -69,8 +69,6 @@ def _engine_row() -> Row:
 
 def _api_row() -> Row:
     def check() -> Row:
-        from lab.docker import engine
-
         version = engine.info().api_version
         numbers = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
         if numbers >= MIN_API_VERSION:
@@ -84,8 +82,6 @@ def _api_row() -> Row:
 
 def _base_row() -> Row:
     def check() -> Row:
-        from lab.images import root
-
         found = root.local_root()
         if found:
             return Row("Debian base image", Status.OK, f"{found} present")
@@ -102,9 +98,6 @@ def _base_row() -> Row:
 
 def _ports_row() -> Row:
     def check() -> Row:
-        from lab.docker import containers
-        from lab.images import root
-
         image = root.local_root()
         if image is None:
             return Row("loopback ports", Status.WARN, "not checked: no image to try it with",
@@ -131,7 +124,7 @@ def _disk_row(home: Path) -> Row:
 
 def _key_row(private_key: Path) -> Row:
     def check() -> Row:
-        from lab import ssh
+        from lab import ssh  # loads paramiko (about 0.1 s): only this row needs it
 
         existed = private_key.exists()
         ssh.ensure_key(private_key)

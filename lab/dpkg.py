@@ -1,7 +1,9 @@
-"""Debian's package database as dpkg-query reports it: one query format, parsed one way."""
+"""Debian's package database as dpkg reports it: one dpkg-query format, parsed one way, and
+what `dpkg -S` and `dpkg --verify` say about files."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,7 +11,6 @@ from dataclasses import dataclass
 # ${db:Status-Abbrev} is three characters: desired action, current state, error flag.
 FORMAT = "${db:Status-Abbrev}|${Package}|${Version}\\n"
 
-DESIRED = {"u": "unknown", "i": "install", "r": "remove", "p": "purge", "h": "hold"}
 CURRENT = {
     "n": "not installed",
     "c": "removed, config files remain",
@@ -21,12 +22,13 @@ CURRENT = {
     "i": "installed",
 }
 NOT_FOUND = "no packages found"  # what dpkg-query says of a name it has never heard of
+# `dpkg --verify`: nine check letters ('5' third: the content differs), 'c' for a conffile.
+VERIFY_LINE = re.compile(r"^(?P<checks>.{9}) (?P<attribute>[ c]) (?P<path>/.*)$")
 
 
 def query(names: Iterable[str] = ()) -> str:
     """The shell command listing `names` (every package when none are given), a line each."""
-    quoted = " ".join(shlex.quote(name) for name in names)
-    return f"dpkg-query -W -f='{FORMAT}' {quoted}".rstrip()
+    return f"dpkg-query -W -f='{FORMAT}' {_quoted(names)}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,38 @@ def describe_state(state: str) -> str:
     if state.endswith("R"):
         text += ", reinstall required"
     return text
+
+
+def owners_query(paths: Iterable[str]) -> str:
+    """The shell command naming the packages that own each of `paths` (`dpkg -S`)."""
+    return f"dpkg -S -- {_quoted(paths)} 2>/dev/null"
+
+
+def parse_owners(stdout: str) -> dict[str, frozenset[str]]:
+    """`dpkg -S`'s 'pkg1, pkg2:amd64: /path' lines, by path (diversions skipped)."""
+    owners = {}
+    for line in stdout.splitlines():
+        names, separator, path = line.partition(": ")
+        if separator and path.startswith("/") and not names.startswith(("diversion ", "local ")):
+            owners[path] = frozenset(name.strip().split(":")[0] for name in names.split(","))
+    return owners
+
+
+def verify_query(packages: Iterable[str]) -> str:
+    """The shell command comparing the files of `packages` with their packages' (`dpkg -V`)."""
+    return f"dpkg --verify -- {_quoted(packages)} 2>/dev/null"
+
+
+def parse_verify(stdout: str) -> dict[str, bool]:
+    """Paths whose content differs from their package's (`??5??????`), each with whether
+    it is a conffile (`c`). Missing files are left out: `docker diff` reports them."""
+    modified = {}
+    for line in stdout.splitlines():
+        match = VERIFY_LINE.match(line)
+        if match and match["checks"][2] == "5":
+            modified[match["path"]] = match["attribute"] == "c"
+    return modified
+
+
+def _quoted(words: Iterable[str]) -> str:
+    return " ".join(shlex.quote(word) for word in words)

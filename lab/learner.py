@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from lab import fleet
+from lab.docker.containers import ContainerInfo
 from lab.errors import StateError
+from lab.exercises.catalogue import Catalogue
+from lab.exercises.schema import Exercise
+from lab.progress import Progress, ProgressStore
+from lab.repo.prepare import repository_id
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.containers import ContainerInfo
-    from lab.exercises.schema import Exercise
-    from lab.progress import Progress
 
 
 def load_progress(settings: Settings) -> Progress:
-    from lab.progress import ProgressStore
-
     return ProgressStore.of(settings).load()
 
 
 def choose(settings: Settings, name: str | None) -> Exercise:
     """The exercise `name` means; without a name, the first one not yet passed."""
-    from lab.exercises.catalogue import Catalogue
-
     exercises = Catalogue.of(settings)
     if name:
         return exercises.find(name)
@@ -35,8 +30,6 @@ def choose(settings: Settings, name: str | None) -> Exercise:
 
 def current(settings: Settings) -> Exercise:
     """The exercise the learner is on; StateError when none was started."""
-    from lab.exercises.catalogue import Catalogue
-
     exercise_id = load_progress(settings).current
     if exercise_id is None:
         raise StateError("no exercise is started", "Run `lab start` first.")
@@ -45,11 +38,19 @@ def current(settings: Settings) -> Exercise:
 
 def running(settings: Settings) -> tuple[Exercise, list[ContainerInfo]]:
     """The current exercise and its containers; StateError when its fleet is gone."""
-    from lab import fleet
-
     exercise = current(settings)
     infos = fleet.fleet_containers(settings, exercise.id)
     if not infos:
         raise StateError(f"the servers of {exercise.id} are not running",
                          f"Run `lab start {exercise.id}`.")
     return exercise, infos
+
+
+def running_repository(settings: Settings) -> tuple[Exercise, str]:
+    """The current exercise and its repo container, for `lab repo ...`."""
+    exercise, infos = running(settings)
+    if not exercise.spec.repository:
+        raise StateError(f"{exercise.id} has no repository",
+                         "Its servers install nothing from the lab; nothing to show.")
+    return exercise, repository_id(infos)
+

@@ -6,16 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lab import fleet
+from lab.docker import engine
+from lab.docker.containers import ContainerInfo
+from lab.exercises import workspace
+from lab.exercises.catalogue import Catalogue
+from lab.exercises.schema import Exercise
+from lab.exercises.workspace import PreparedWorkspace
 from lab.learner import load_progress
+from lab.locking import images_lock, state_lock
+from lab.progress import Progress, ProgressStore
+from lab.repo.prepare import prepare_repository
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.containers import ContainerInfo
-    from lab.exercises.schema import Exercise
-    from lab.exercises.workspace import PreparedWorkspace
-    from lab.progress import Progress
 
 Report = Callable[[str], None]
 EnsureImages = Callable[[list[str]], None]
@@ -39,14 +42,6 @@ class Reset:
 def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
           report: Report) -> Started:
     """Bring the exercise's fleet up (converging what exists), prepare the workspace."""
-    from lab import fleet
-    from lab.deploy import balancer
-    from lab.docker import engine
-    from lab.exercises import workspace
-    from lab.locking import images_lock, state_lock
-    from lab.progress import ProgressStore
-    from lab.repo.prepare import prepare_repository
-
     with state_lock(settings, report):
         engine.client()  # connected (docker-py imported) before holding the engine's lock
         with images_lock(settings, report):  # other students on this engine may start too
@@ -54,7 +49,7 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
         converged = fleet.converge(exercise, settings, report)
         prepare_repository(exercise, settings, converged, report)
         if exercise.spec.load_balancer:  # the servers run: the balancer sends them traffic
-            balancer.sync(settings, exercise.id)
+            fleet.sync_balancer(settings, exercise.id)
         prepared = workspace.prepare(exercise, settings)
         ProgressStore.of(settings).update(
             lambda progress: progress.started(exercise.id, fresh_servers=converged.fresh))
@@ -63,9 +58,6 @@ def start(settings: Settings, exercise: Exercise, ensure_images: EnsureImages,
 
 def stop(settings: Settings, report: Report) -> tuple[str, int] | None:
     """Remove the current exercise's servers; progress and workspace stay."""
-    from lab import fleet
-    from lab.locking import state_lock
-
     exercise_id = load_progress(settings).current
     if exercise_id is None:
         return None
@@ -79,11 +71,6 @@ def reset(settings: Settings, exercise: Exercise, *, forget_progress: bool,
 
     The learner's workspace is moved to a dated backup, never deleted.
     """
-    from lab import fleet
-    from lab.exercises import workspace
-    from lab.locking import state_lock
-    from lab.progress import ProgressStore
-
     with state_lock(settings, report):
         removed = fleet.stop(settings, exercise.id)
         volumes = fleet.forget_deployments(settings, exercise.id)
@@ -96,12 +83,6 @@ def reset(settings: Settings, exercise: Exercise, *, forget_progress: bool,
 
 def reset_all(settings: Settings, *, forget_progress: bool, report: Report) -> Reset:
     """Remove every lab container, network and volume of this student; back up workspaces."""
-    from lab import fleet
-    from lab.exercises import workspace
-    from lab.exercises.catalogue import Catalogue
-    from lab.locking import state_lock
-    from lab.progress import Progress, ProgressStore
-
     with state_lock(settings, report):
         removed = fleet.remove_everything(settings.student)
         exercises = Catalogue.of(settings).exercises()

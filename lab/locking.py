@@ -13,13 +13,13 @@ image at once.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from lab.docker import engine
 from lab.errors import StateError
 from lab.settings import Settings
 
@@ -38,18 +38,18 @@ def state_lock(settings: Settings, waiting: Callable[[str], None]) -> Iterator[N
 
 
 @contextmanager
-def images_lock(settings: Settings, waiting: Callable[[str], None]) -> Iterator[None]:
-    """Hold the lock of the engine DOCKER_HOST names, while its lab images are checked or
-    built; commands on other engines do not wait."""
-    with _held(engine_lock_file(settings), waiting,
+def images_lock(settings: Settings, waiting: Callable[[str], None],
+                on: engine.Engine | None = None) -> Iterator[None]:
+    """Hold the lock of engine `on` (default: the current one), while its lab images are
+    checked or built; commands on other engines do not wait."""
+    with _held(engine_lock_file(settings, on or engine.current()), waiting,
                "another `lab` command is building the lab's images on this engine; "
                "waiting for it to finish"):
         yield
 
 
-def engine_lock_file(settings: Settings) -> Path:
-    engine = os.environ.get("DOCKER_HOST") or "default"
-    digest = hashlib.sha256(engine.encode()).hexdigest()[:16]
+def engine_lock_file(settings: Settings, on: engine.Engine) -> Path:
+    digest = hashlib.sha256((on.host or "default").encode()).hexdigest()[:16]
     return settings.home / LOCKS_FOLDER / f"images-{digest}.lock"
 
 

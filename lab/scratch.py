@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from lab import fleet
+from lab.checks.executor import ExecResult
+from lab.docker import containers
+from lab.docker.containers import ContainerSpec
 from lab.errors import LabError, StateError
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.checks.executor import ExecResult
-    from lab.docker.containers import ContainerSpec
 
 SCRATCH_ROLE = "check"  # the `lab.role` of a throwaway server: never a server of the fleet
 TOKEN_LABEL = "scratch"  # `lab.scratch`: tells one throwaway server from another
@@ -29,10 +28,7 @@ class ScratchServer:
 
     def run(self, command: str) -> ExecResult:
         """Run a shell command as root (docker exec, not SSH), as a check's Executor does."""
-        from lab.checks.executor import ExecResult
-        from lab.docker.containers import exec_run
-
-        result = exec_run(self.container_id, command)
+        result = containers.exec_run(self.container_id, command)
         return ExecResult(result.exit_code, result.stdout, result.stderr)
 
 
@@ -40,9 +36,6 @@ def scratch_spec(settings: Settings, exercise_id: str, image: str, role: str,
                  token: str) -> ContainerSpec:
     """The container of a throwaway server: on the exercise's network, carrying the
     exercise's labels and `role`, so that stopping or resetting the exercise removes it."""
-    from lab import fleet
-    from lab.docker.containers import ContainerSpec
-
     names = fleet.Names(settings.student, exercise_id)
     return ContainerSpec(
         name=names.container(f"{role}-{token}"), image=image,
@@ -61,11 +54,8 @@ def scratch_server(settings: Settings, exercise_id: str, image: str | None = Non
     by name: its downloads count towards a fault's `after: {fetched: ...}` trigger as a
     stranger's (by address), and faults aimed at named servers leave it alone.
     """
-    from lab import fleet
-    from lab.docker import containers
-
-    spec = scratch_spec(settings, exercise_id, image or fleet.image_ref("server"), role,
-                        uuid4().hex[:8])
+    spec = scratch_spec(settings, exercise_id, image or fleet.image_ref("server", settings),
+                        role, uuid4().hex[:8])
     _require_network(spec.network, exercise_id)
     container_id = _create(spec)
     try:
@@ -75,8 +65,6 @@ def scratch_server(settings: Settings, exercise_id: str, image: str | None = Non
 
 
 def _require_network(network: str, exercise_id: str) -> None:
-    from lab.docker import containers
-
     if not any(name == network for _, name in containers.find_networks()):
         raise StateError(f"the network of {exercise_id} does not exist",
                          f"Run `lab start {exercise_id}` first.")
@@ -84,8 +72,6 @@ def _require_network(network: str, exercise_id: str) -> None:
 
 def _create(spec: ContainerSpec) -> str:
     """Create and start the container; if starting fails, the created one is removed."""
-    from lab.docker import containers
-
     try:
         return containers.create_and_start(spec)
     except LabError:

@@ -42,8 +42,9 @@ class Settings:
     workspace_override: Path | None = None  # LAB_WORKSPACE: the learner's own folder
 
     def for_student(self, student: str) -> Settings:
-        """The same lab, another student (a class runs each student's command with these)."""
-        return replace(self, student=check_student(student))
+        """The same lab, another student (a class runs each student's command with these);
+        the caller's own workspace folder (LAB_WORKSPACE) is theirs, not the student's."""
+        return replace(self, student=check_student(student), workspace_override=None)
 
     @property
     def keys_dir(self) -> Path:

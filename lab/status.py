@@ -8,8 +8,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from lab.deploy.balancer import LB_ROLE
-from lab.docker import labels
+from lab import dpkg, fleet, learner
+from lab.deploy import balancer
+from lab.docker import containers, labels
+from lab.errors import LabError
 from lab.settings import Settings
 
 if TYPE_CHECKING:
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from lab.docker.containers import ContainerInfo
 
 APP_PACKAGE = "webapp"
-VERSION_PROBE = f"dpkg-query -W -f='${{Version}}' {APP_PACKAGE} 2>/dev/null || true"
+VERSION_PROBE = f"{dpkg.query([APP_PACKAGE])} 2>/dev/null || true"
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,6 @@ class ServerStatus:
 
 def fleet_status(settings: Settings) -> tuple[str, list[ServerStatus]]:
     """The current exercise's id and one row per container, servers first."""
-    from lab import fleet, learner
-
     exercise, infos = learner.running(settings)
     with ThreadPoolExecutor(max_workers=fleet.PARALLEL) as pool:
         rows = list(pool.map(_describe, infos))
@@ -49,20 +49,17 @@ def fleet_status(settings: Settings) -> tuple[str, list[ServerStatus]]:
 
 
 def _describe(info: ContainerInfo) -> ServerStatus:
-    from lab import fleet
-    from lab.docker import containers
-
     role = info.labels.get(labels.ROLE, "?")
     version = "-"
     if info.running and role == fleet.SERVER_ROLE:
-        version = containers.exec_run(info.id, VERSION_PROBE).stdout.strip() or "none"
+        version = _app_version(info) or "none"
     uptime = None
     details = containers.inspect(info.id) if info.running else None
     if details:
         started = fleet.parse_engine_time(str(details.get("State", {}).get("StartedAt", "")))
         if started:
             uptime = int((datetime.now(timezone.utc) - started).total_seconds())
-    url, backends = _balancer(info) if role == LB_ROLE and info.running else (None, None)
+    url, backends = _balancer(info) if role == balancer.LB_ROLE and info.running else (None, None)
     return ServerStatus(
         name=fleet.server_name(info), role=role, state=info.state,
         image=info.labels.get("lab.image-name", info.image),
@@ -72,11 +69,14 @@ def _describe(info: ContainerInfo) -> ServerStatus:
     )
 
 
+def _app_version(info: ContainerInfo) -> str:
+    """The app's version as dpkg has it on record ('' when it was never installed)."""
+    listed = dpkg.parse(containers.exec_run(info.id, VERSION_PROBE).stdout)
+    return listed[APP_PACKAGE].version if APP_PACKAGE in listed else ""
+
+
 def _balancer(info: ContainerInfo) -> tuple[str | None, tuple[Backend, ...] | None]:
     """The load balancer's URL and backends, or None for what cannot be known now."""
-    from lab.deploy import balancer
-    from lab.errors import LabError
-
     try:
         # The engine-side address: a tunnel this process opened would close with it.
         url: str | None = balancer.url(info, here=False)

@@ -2,8 +2,10 @@
 environment.
 
 Locally a docker test skips when no engine answers, and a browser test when Debian's
-chromium (or Playwright) is missing. With LAB_REQUIRE_DOCKER=1 or LAB_REQUIRE_BROWSER=1 (set
-by .ci/run) such a test that did not run is a failure: the run must prove the real thing.
+chromium (or Playwright) is missing. In CI (CI=true, which .ci/run exports) such a test that
+did not run is a failure: the run must prove the real thing. LAB_REQUIRE_DOCKER and
+LAB_REQUIRE_BROWSER say it for one kind explicitly, either way (1 requires, 0 allows a skip),
+whatever CI says.
 """
 
 from __future__ import annotations
@@ -11,13 +13,25 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
-REQUIRE_BROWSER = os.environ.get("LAB_REQUIRE_BROWSER") == "1"
+from lab.docker import engine
+
+
+def required(kind: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether a skipped test of this kind ("docker", "browser") fails the run."""
+    explicit = environ.get(f"LAB_REQUIRE_{kind.upper()}", "")
+    if explicit:
+        return explicit == "1"
+    return environ.get("CI", "").lower() == "true"
+
+
+REQUIRE_DOCKER = required("docker")
+REQUIRE_BROWSER = required("browser")
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; the tests never download a browser
 
 
@@ -44,7 +58,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("docker") is None or engine_answers():
         return
     if REQUIRE_DOCKER:
-        pytest.fail("no Docker engine answers, and LAB_REQUIRE_DOCKER=1 forbids skipping")
+        pytest.fail("no Docker engine answers, and CI (or LAB_REQUIRE_DOCKER=1) forbids skipping")
     pytest.skip("no Docker engine answers (docker tests run in CI)")
 
 
@@ -53,7 +67,7 @@ def _browser_setup() -> None:
     if missing is None:
         return
     if REQUIRE_BROWSER:
-        pytest.fail(f"{missing}, and LAB_REQUIRE_BROWSER=1 forbids skipping")
+        pytest.fail(f"{missing}, and CI (or LAB_REQUIRE_BROWSER=1) forbids skipping")
     pytest.skip(f"{missing} (browser tests run in CI)")
 
 
@@ -94,3 +108,11 @@ def lab_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     for variable in ("LAB_STUDENT", "LAB_WORKSPACE", "LAB_IMAGES", "LAB_IMAGE_PREFIX",
                      "LAB_EXERCISES", "LAB_OFFLINE"):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_engine() -> Iterator[None]:
+    """Each test's engine is made from its own environment on first use (DOCKER_HOST as the
+    test set it), as a new `lab` process's would be, never one an earlier test made."""
+    with engine.using(None):
+        yield

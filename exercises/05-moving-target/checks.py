@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
-from lab.checks.executor import ExecResult, Executor
+from lab.authoring import CheckContext, ExecResult, Verdict, failed, passed
 
 PACKAGE = "webapp"
 PINNED = "2.0"  # the release that was tested: the one the fleet should stay on
@@ -27,20 +25,18 @@ CHANGED = re.compile(rf"^Inst {PACKAGE} (\[(?P<old>[^\]]+)\] )?\((?P<new>\S+)", 
 HELD = "The following held packages will be changed"
 
 
-def next_install_keeps_the_pin(executor: Executor,
-                               servers: Sequence[str]) -> list[tuple[bool, str]]:
+def next_install_keeps_the_pin(ctx: CheckContext) -> list[Verdict]:
     """Every server keeps webapp 2.0 through an unpinned `apt-get install webapp`: one
     verdict per problem, naming the servers that have it."""
-    with ThreadPoolExecutor(max_workers=len(servers) or 1) as pool:
-        results = list(pool.map(lambda server: executor.run(server, SIMULATE), servers))
+    results = ctx.each(lambda host: host.run(SIMULATE))
     problems: dict[str, list[str]] = {}  # the same problem on several servers is told once
-    for server, result in zip(servers, results, strict=True):
+    for server, result in zip(ctx.servers, results, strict=True):
         problem = next_install_problem(result)
         if problem:
             problems.setdefault(problem, []).append(server)
     if problems:
-        return [(False, f"{', '.join(names)}: {problem}") for problem, names in problems.items()]
-    return [(True, f"{', '.join(servers)}: `apt-get install {PACKAGE}` keeps {PINNED}, "
+        return [failed(f"{', '.join(names)}: {problem}") for problem, names in problems.items()]
+    return [passed(f"{', '.join(ctx.servers)}: `apt-get install {PACKAGE}` keeps {PINNED}, "
                    "even with newer releases in the repository")]
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
-from lab.checks.base import CheckContext
-from lab.checks.executor import Executor
-from lab.repo.specs import APT_REQUEST as REQUEST  # NAME or NAME=VERSION, as apt-get takes it
+from lab.authoring import CheckContext, Host, Package, Verdict, failed, passed
 
 EXERCISE_ID = Path(__file__).resolve().parent.name  # the folder's name is the exercise's id
 REPORT = "report.txt"
@@ -26,13 +24,13 @@ AT_START = {"webapp": "1.0", "libwebapp": "1.0", "tree": None}
 HELD_AT_START = frozenset({"libwebapp"})
 
 PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
-QUERY = "dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Version}\\n'"
+# NAME or NAME=VERSION, as apt-get takes a package to install.
+REQUEST = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]+)(=(?P<version>[0-9][A-Za-z0-9.+~:-]*))?$")
 INSTALL = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
            "apt-get install -y -qq -o Dpkg::Use-Pty=0 {requests} >/dev/null")
 
-Verdict = tuple[bool, str]
 Verdicts = list[Verdict]  # one line of `lab check` each; the goal holds when all do
-Check = Callable[[Executor, Sequence[str], CheckContext], Verdicts]
+Check = Callable[[CheckContext], Verdicts]
 
 
 # --- the learner's files -----------------------------------------------------------------
@@ -50,11 +48,9 @@ class MissingFile(Exception):
     """A file the check reads is not in the learner's workspace."""
 
 
-def entries(context: CheckContext, name: str) -> list[Entry]:
+def entries(ctx: CheckContext, name: str) -> list[Entry]:
     """The lines of a workspace file that are neither blank nor comments (`#`)."""
-    if context.workspace is None:
-        raise ValueError("this check reads the learner's workspace, and none was given")
-    path = context.workspace / name
+    path = ctx.workspace / name
     if not path.is_file():
         raise MissingFile(f"there is no {name} in your workspace {path.parent}: "
                           f"`lab start {EXERCISE_ID[:2]}` puts the starter file back, "
@@ -68,12 +64,11 @@ def entries(context: CheckContext, name: str) -> list[Entry]:
 def reading_workspace(check: Check) -> Check:
     """A check whose missing workspace file is a failed goal, not a broken check."""
     @wraps(check)
-    def checked(executor: Executor, servers: Sequence[str],
-                context: CheckContext) -> Verdicts:
+    def checked(ctx: CheckContext) -> Verdicts:
         try:
-            return check(executor, servers, context)
+            return check(ctx)
         except MissingFile as missing:
-            return [(False, str(missing))]
+            return [failed(str(missing))]
     return checked
 
 
@@ -81,10 +76,9 @@ def reading_workspace(check: Check) -> Check:
 
 
 @reading_workspace
-def report_names_the_differences(executor: Executor, servers: Sequence[str],
-                                 context: CheckContext) -> Verdicts:
+def report_names_the_differences(ctx: CheckContext) -> Verdicts:
     """report.txt names exactly the packages that differed between the servers."""
-    return [judge_report(reported_packages(entries(context, REPORT)))]
+    return [judge_report(reported_packages(entries(ctx, REPORT)))]
 
 
 def reported_packages(found: Iterable[Entry]) -> set[str]:
@@ -96,7 +90,7 @@ def reported_packages(found: Iterable[Entry]) -> set[str]:
 def judge_report(named: set[str]) -> Verdict:
     """Compare the names with the truth, without giving away a name the learner missed."""
     if not named:
-        return False, f"{REPORT} names no package yet: write one package name a line"
+        return failed(f"{REPORT} names no package yet: write one package name a line")
     problems = [f"{name} did not differ between the servers"
                 for name in sorted(named - DIFFERING)]
     missing = len(DIFFERING - named)
@@ -104,24 +98,23 @@ def judge_report(named: set[str]) -> Verdict:
         problems.append(f"{missing} more package{'s' if missing > 1 else ''} differed "
                         "(`lab drift` lists them under 'packages that differ')")
     if problems:
-        return False, f"{REPORT} names {', '.join(sorted(named))}; " + "; ".join(problems)
-    return True, f"{REPORT} names {', '.join(sorted(named))}: every difference, and no other"
+        return failed(f"{REPORT} names {', '.join(sorted(named))}; " + "; ".join(problems))
+    return passed(f"{REPORT} names {', '.join(sorted(named))}: every difference, and no other")
 
 
 # --- manifest.txt ------------------------------------------------------------------------
 
 
 @reading_workspace
-def manifest_is_pinned(executor: Executor, servers: Sequence[str],
-                       context: CheckContext) -> Verdicts:
+def manifest_is_pinned(ctx: CheckContext) -> Verdicts:
     """Every line of manifest.txt is NAME=VERSION."""
-    found = entries(context, MANIFEST)
+    found = entries(ctx, MANIFEST)
     if not found:
-        return [(False, f"{MANIFEST} lists no package yet: write one NAME=VERSION a line")]
+        return [failed(f"{MANIFEST} lists no package yet: write one NAME=VERSION a line")]
     wrong = [problem for entry in found if (problem := pin_problem(entry))]
     if wrong:
-        return [(False, f"{MANIFEST}, {problem}") for problem in wrong]
-    return [(True, f"{MANIFEST} pins all {len(found)} of its packages to an exact version")]
+        return [failed(f"{MANIFEST}, {problem}") for problem in wrong]
+    return [passed(f"{MANIFEST} pins all {len(found)} of its packages to an exact version")]
 
 
 def pin_problem(entry: Entry) -> str | None:
@@ -137,61 +130,50 @@ def pin_problem(entry: Entry) -> str | None:
 
 
 @reading_workspace
-def manifest_reproduces_web1(executor: Executor, servers: Sequence[str],
-                             context: CheckContext) -> Verdicts:
+def manifest_reproduces_web1(ctx: CheckContext) -> Verdicts:
     """manifest.txt, installed on a fresh server made from the reference server's image,
     gives exactly the reference server's packages and versions."""
-    reference = only_server(servers)
-    found = entries(context, MANIFEST)
+    reference = only_server(ctx)
+    found = entries(ctx, MANIFEST)
     if not found:
-        return [(False, f"{MANIFEST} lists no package yet: write one NAME=VERSION a line")]
+        return [failed(f"{MANIFEST} lists no package yet: write one NAME=VERSION a line")]
     invalid = [entry for entry in found if REQUEST.match(entry.text) is None]
     if invalid:
-        return [(False, f"{MANIFEST}, {pin_problem(entry)}") for entry in invalid]
-    wanted = installed(executor.run(reference, QUERY).stdout)
-    built = build_fresh(context, executor.info(reference).image_id,
-                        [entry.text for entry in found])
+        return [failed(f"{MANIFEST}, {pin_problem(entry)}") for entry in invalid]
+    wanted = installed(reference.packages())
+    built = build_fresh(ctx, reference.info.image_id, [entry.text for entry in found])
     if isinstance(built, str):
-        return [(False, built)]
-    differences = compare(reference, wanted, built)
+        return [failed(built)]
+    differences = compare(reference.name, wanted, built)
     if differences:
-        return [(False, difference) for difference in differences]
-    return [(True, f"a fresh server built from {MANIFEST} has {reference}'s {len(wanted)} "
-                   "packages, each at the same version")]
+        return [failed(difference) for difference in differences]
+    return [passed(f"a fresh server built from {MANIFEST} has {reference.name}'s "
+                   f"{len(wanted)} packages, each at the same version")]
 
 
-def only_server(servers: Sequence[str]) -> str:
+def only_server(ctx: CheckContext) -> Host:
     """The one server the check's `servers:` names: the server to reproduce."""
-    if len(servers) != 1:
-        raise ValueError(f"this check compares with one server; exercise.yaml gives {servers}")
-    return servers[0]
+    if len(ctx.servers) != 1:
+        raise ValueError(f"this check compares with one server; exercise.yaml gives "
+                         f"{list(ctx.servers)}")
+    return ctx.host(ctx.servers[0])
 
 
-def build_fresh(context: CheckContext, image: str,
-                requests: Sequence[str]) -> dict[str, str] | str:
+def build_fresh(ctx: CheckContext, image: str, requests: list[str]) -> dict[str, str] | str:
     """The packages of a throwaway server from `image` once `requests` are installed on it,
     or why installing them failed."""
-    from lab.environment import current_settings
-    from lab.scratch import scratch_server
-
-    with scratch_server(context.settings or current_settings(), EXERCISE_ID, image=image) as fresh:
+    with ctx.scratch(image) as fresh:
         result = fresh.run(INSTALL.format(requests=shlex.join(requests)))
         if not result.ok:
             lines = (result.stderr or result.stdout).strip().splitlines()
             return (f"installing {MANIFEST} on a fresh server failed: "
                     f"{lines[-1] if lines else f'exit code {result.exit_code}'}")
-        return installed(fresh.run(QUERY).stdout)
+        return installed(fresh.packages())
 
 
-def installed(stdout: str) -> dict[str, str]:
-    """Installed packages and their versions, from QUERY's `ii |name|version` lines."""
-    packages = {}
-    for line in stdout.splitlines():
-        status, _, rest = line.partition("|")
-        name, _, version = rest.partition("|")
-        if name and status[1:2] not in ("n", "c", ""):
-            packages[name] = version
-    return packages
+def installed(packages: Mapping[str, Package]) -> dict[str, str]:
+    """The installed packages (not those removed but remembered) and their versions."""
+    return {name: package.version for name, package in packages.items() if package.installed}
 
 
 def compare(reference: str, wanted: Mapping[str, str], got: Mapping[str, str]) -> list[str]:
@@ -214,29 +196,26 @@ def compare(reference: str, wanted: Mapping[str, str], got: Mapping[str, str]) -
 # --- the reference server ----------------------------------------------------------------
 
 
-def web1_is_untouched(executor: Executor, servers: Sequence[str]) -> Verdicts:
+def web1_is_untouched(ctx: CheckContext) -> Verdicts:
     """The reference server still has the packages, versions and hold it started with."""
-    reference = only_server(servers)
-    names = shlex.join(sorted(AT_START))
-    result = executor.run(reference, f"{QUERY} {names} 2>/dev/null; true")
-    states = {name: status for status, name, _ in
-              (line.split("|", 2) for line in result.stdout.splitlines() if line.count("|") == 2)}
-    versions = installed(result.stdout)
+    reference = only_server(ctx)
+    found = reference.packages(*sorted(AT_START))
+    versions = installed(found)
+    held = {name for name, package in found.items() if package.held}
     problems = [problem for name in sorted(AT_START)
-                if (problem := change_of(name, versions.get(name), states.get(name, "")))]
+                if (problem := change_of(name, versions.get(name), name in held))]
     if problems:
-        return [(False, f"{reference}: {problem}; your job is to describe {reference}, "
-                        "not to change it") for problem in problems]
-    return [(True, f"{reference} runs what it ran when you arrived")]
+        return [failed(f"{reference.name}: {problem}; your job is to describe "
+                       f"{reference.name}, not to change it") for problem in problems]
+    return [passed(f"{reference.name} runs what it ran when you arrived")]
 
 
-def change_of(name: str, version: str | None, status: str) -> str | None:
+def change_of(name: str, version: str | None, held: bool) -> str | None:
     """How one package on the reference server differs from how the lab left it."""
     expected = AT_START[name]
     if version != expected:
         return (f"{name} is {version or 'not installed'}, "
                 f"it was {expected or 'not installed'} when you arrived")
-    held = status.startswith("h")
     if held and name not in HELD_AT_START:
         return f"{name} is held; it was not held when you arrived"
     if not held and name in HELD_AT_START:

@@ -7,18 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import wraps
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from lab.checks.base import CheckContext
-from lab.checks.executor import Executor
+from lab.authoring import (
+    CheckContext,
+    Container,
+    Deployment,
+    Event,
+    History,
+    Verdict,
+    failed,
+    passed,
+    short_id,
+)
 
-if TYPE_CHECKING:
-    from lab.deploy.state import Deployment, Event, FleetState
-    from lab.docker.containers import ContainerInfo
-    from lab.settings import Settings
-
-EXERCISE_ID = Path(__file__).resolve().parent.name  # the folder's name is the exercise's id
 BACK_WITHIN = timedelta(seconds=60)  # a loop that watches brings a server back in seconds
 TAKEN_DOWN = ("kill", "stop")  # chaos events that leave a server not running
 EDITED = "edit"
@@ -27,9 +28,8 @@ DEPLOY = "`lab build v2`, then `lab deploy v2`"
 CHAOS = ("with `lab reconcile --watch` running in another terminal, "
          "`lab chaos --kill 2` and `lab chaos --edit web3`")
 
-Verdict = tuple[bool, str]
 Verdicts = list[Verdict]
-Check = Callable[[Executor, Sequence[str], CheckContext], Verdicts]
+Check = Callable[[CheckContext], Verdicts]
 
 
 class NotYet(Exception):
@@ -39,50 +39,36 @@ class NotYet(Exception):
 # --- what the lab recorded ---------------------------------------------------------------
 
 
-def settings_of(context: CheckContext) -> Settings:
-    from lab.environment import current_settings
-
-    return context.settings or current_settings()
-
-
-def load(context: CheckContext) -> FleetState:
-    from lab.deploy.state import StateStore
-
-    return StateStore.of(settings_of(context), EXERCISE_ID).load()
-
-
-def last_deployment(state: FleetState, context: CheckContext) -> Deployment:
+def last_deployment(history: History, ctx: CheckContext) -> Deployment:
     """The newest deployment that made the desired state, since the servers started (after a
     `lab reset`, what was deployed before does not count)."""
-    start = context.marks.get("start")
-    found = [item for item in state.deployments
-             if item.result == "succeeded" and item.finished_at is not None
-             and (start is None or item.started_at >= start)]
-    if state.desired is None or not found:
+    found = [item for item in history.since(ctx.started_at).deployments
+             if item.succeeded and item.finished_at is not None]
+    if history.desired is None or not found:
         raise NotYet(f"nothing was deployed since the servers started: {DEPLOY}")
     return found[-1]
 
 
-def events_since(state: FleetState, moment: datetime | None) -> list[Event]:
-    return [event for event in state.events if moment is None or event.at >= moment]
+def events_since(history: History, moment: datetime | None) -> list[Event]:
+    return list(history.since(moment).events)
 
 
-def chaos_since(context: CheckContext, kinds: Sequence[str]) -> tuple[FleetState, list[Event]]:
-    """The state, and the chaos events of these kinds since the last deployment."""
-    state = load(context)
-    deployment = last_deployment(state, context)
-    return state, [event for event in events_since(state, deployment.finished_at)
-                   if event.kind in kinds]
+def chaos_since(ctx: CheckContext, kinds: Sequence[str]) -> tuple[History, list[Event]]:
+    """The history, and the chaos events of these kinds since the last deployment."""
+    history = ctx.history()
+    deployment = last_deployment(history, ctx)
+    return history, [event for event in events_since(history, deployment.finished_at)
+                     if event.kind in kinds]
 
 
 def recorded(check: Check) -> Check:
     """A check whose missing prerequisite is a failed goal saying what to do."""
     @wraps(check)
-    def checked(executor: Executor, servers: Sequence[str], context: CheckContext) -> Verdicts:
+    def checked(ctx: CheckContext) -> Verdicts:
         try:
-            return check(executor, servers, context)
+            return check(ctx)
         except NotYet as missing:
-            return [(False, str(missing))]
+            return [failed(str(missing))]
     return checked
 
 
@@ -99,36 +85,44 @@ def short(container_id: str) -> str:
     return container_id[:12]
 
 
+def observed(ctx: CheckContext) -> dict[str, list[Container]]:
+    """The exercise's server containers as they run now (a blue/green standby aside), by
+    server name."""
+    found: dict[str, list[Container]] = {}
+    for container in ctx.containers():
+        if not container.standby:
+            found.setdefault(container.server, []).append(container)
+    return found
+
+
 # --- the goals ---------------------------------------------------------------------------
 
 
 @recorded
-def chaos_after_deployment(executor: Executor, servers: Sequence[str],
-                           context: CheckContext) -> Verdicts:
+def chaos_after_deployment(ctx: CheckContext) -> Verdicts:
     """At least one server taken down and one edited by hand since the last deployment."""
-    _, events = chaos_since(context, (*TAKEN_DOWN, EDITED))
+    _, events = chaos_since(ctx, (*TAKEN_DOWN, EDITED))
     down = [event for event in events if event.kind in TAKEN_DOWN]
     edited = [event for event in events if event.kind == EDITED]
     if not down and not edited:
-        return [(False, f"no chaos since your last deployment: run lab chaos ({CHAOS})")]
+        return [failed(f"no chaos since your last deployment: run lab chaos ({CHAOS})")]
     if not down:
-        return [(False, "no server was killed or stopped since your last deployment: run lab "
-                        "chaos --kill 2 (or --stop 1)")]
+        return [failed("no server was killed or stopped since your last deployment: run lab "
+                       "chaos --kill 2 (or --stop 1)")]
     if not edited:
-        return [(False, "no server was changed by hand since your last deployment: run lab "
-                        "chaos --edit web3")]
-    return [(True, f"{len(down)} server{'s' if len(down) > 1 else ''} taken down and "
+        return [failed("no server was changed by hand since your last deployment: run lab "
+                       "chaos --edit web3")]
+    return [passed(f"{len(down)} server{'s' if len(down) > 1 else ''} taken down and "
                    f"{len(edited)} changed by hand since your last deployment")]
 
 
 @recorded
-def fallen_servers_came_back(executor: Executor, servers: Sequence[str],
-                             context: CheckContext) -> Verdicts:
+def fallen_servers_came_back(ctx: CheckContext) -> Verdicts:
     """Each server killed or stopped was recreated or replaced, healthy, soon after."""
-    state, faults = chaos_since(context, TAKEN_DOWN)
+    history, faults = chaos_since(ctx, TAKEN_DOWN)
     if not faults:
-        return [(False, f"no server was taken down since your last deployment: {CHAOS}")]
-    return [came_back(fault, events_since(state, fault.at)) for fault in faults]
+        return [failed(f"no server was taken down since your last deployment: {CHAOS}")]
+    return [came_back(fault, events_since(history, fault.at)) for fault in faults]
 
 
 def came_back(fault: Event, later: Sequence[Event]) -> Verdict:
@@ -139,61 +133,47 @@ def came_back(fault: Event, later: Sequence[Event]) -> Verdict:
                    if event.server == fault.server and event.kind in REPAIRS
                    and not event.detail.startswith("failed")), None)
     if repair is None:
-        return False, (f"{what} was not brought back by the loop: keep `lab reconcile "
-                       "--watch` running while you cause chaos, or run `lab reconcile` now")
+        return failed(f"{what} was not brought back by the loop: keep `lab reconcile "
+                      "--watch` running while you cause chaos, or run `lab reconcile` now")
     took = repair.at - fault.at
     if took > BACK_WITHIN:
-        return False, (f"{what} was back only {seconds(took)} later; a loop that watches "
-                       f"notices within seconds: keep `lab reconcile --watch` running in "
-                       "another terminal while you cause chaos")
-    return True, f"{what} was back, healthy, {seconds(took)} later"
+        return failed(f"{what} was back only {seconds(took)} later; a loop that watches "
+                      f"notices within seconds: keep `lab reconcile --watch` running in "
+                      "another terminal while you cause chaos")
+    return passed(f"{what} was back, healthy, {seconds(took)} later")
 
 
 @recorded
-def edited_servers_were_replaced(executor: Executor, servers: Sequence[str],
-                                 context: CheckContext) -> Verdicts:
+def edited_servers_were_replaced(ctx: CheckContext) -> Verdicts:
     """Each server edited by hand runs another container than the one that was edited."""
-    _, edits = chaos_since(context, (EDITED,))
+    _, edits = chaos_since(ctx, (EDITED,))
     if not edits:
-        return [(False, "no server was changed by hand since your last deployment: "
-                        "lab chaos --edit web3")]
-    running = observed(settings_of(context))
-    verdicts = []
+        return [failed("no server was changed by hand since your last deployment: "
+                       "lab chaos --edit web3")]
+    running = observed(ctx)
+    verdicts: Verdicts = []
     for server in dict.fromkeys(event.server for event in edits):
         edited = {event.container_id for event in edits if event.server == server}
         now = running.get(server, [])
         if not now:
-            verdicts.append((False, f"{server} is missing: `lab reconcile` makes it again"))
+            verdicts.append(failed(f"{server} is missing: `lab reconcile` makes it again"))
         elif now[0].id in edited:
-            verdicts.append((False, f"{server} still runs the container that was changed by "
-                                    f"hand ({short(now[0].id)}): the loop replaces a drifted "
-                                    "server, so let `lab reconcile` do it, and repair nothing "
-                                    "by hand"))
+            verdicts.append(failed(f"{server} still runs the container that was changed by "
+                                   f"hand ({short(now[0].id)}): the loop replaces a drifted "
+                                   "server, so let `lab reconcile` do it, and repair nothing "
+                                   "by hand"))
         else:
-            verdicts.append((True, f"{server} runs a new container ({short(now[0].id)}) in "
+            verdicts.append(passed(f"{server} runs a new container ({short(now[0].id)}) in "
                                    "place of the one changed by hand"))
     return verdicts
 
 
-def observed(settings: Settings) -> dict[str, list[ContainerInfo]]:
-    """The exercise's server containers as they run now, by server name."""
-    from lab import fleet
-
-    found: dict[str, list[ContainerInfo]] = {}
-    for info in fleet.servers(settings, EXERCISE_ID):
-        found.setdefault(fleet.server_name(info), []).append(info)
-    return found
-
-
-def fleet_is_whole(executor: Executor, servers: Sequence[str],
-                   context: CheckContext) -> Verdicts:
+def fleet_is_whole(ctx: CheckContext) -> Verdicts:
     """Exactly the desired servers run, each one a container of the desired image."""
-    from lab.deploy.reconcile import short as short_image
-
-    desired = load(context).desired
+    desired = ctx.history().desired
     if desired is None:
-        return [(False, f"nothing was deployed yet, so there is no desired state: {DEPLOY}")]
-    running = observed(settings_of(context))
+        return [failed(f"nothing was deployed yet, so there is no desired state: {DEPLOY}")]
+    running = observed(ctx)
     problems = []
     for server in desired.servers:
         found = running.pop(server, [])
@@ -204,11 +184,11 @@ def fleet_is_whole(executor: Executor, servers: Sequence[str],
         elif not found[0].running:
             problems.append(f"{server} is {found[0].state}")
         elif found[0].image_id != desired.image_id:
-            problems.append(f"{server} runs image {short_image(found[0].image_id)}, not the "
-                            f"desired {short_image(desired.image_id)}")
+            problems.append(f"{server} runs image {short_id(found[0].image_id)}, not the "
+                            f"desired {short_id(desired.image_id)}")
     problems += [f"{name} is not in the desired state" for name in sorted(running)]
     if problems:
-        return [(False, f"{problem}: `lab reconcile` makes the fleet match the desired state")
+        return [failed(f"{problem}: `lab reconcile` makes the fleet match the desired state")
                 for problem in problems]
-    return [(True, f"all {len(desired.servers)} servers run {desired.image} "
-                   f"({short_image(desired.image_id)}), and no other container does")]
+    return [passed(f"all {len(desired.servers)} servers run {desired.image} "
+                   f"({short_id(desired.image_id)}), and no other container does")]

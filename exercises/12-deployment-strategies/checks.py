@@ -5,18 +5,19 @@ the learner's own good and bad deployment of that strategy recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lab.checks.base import CheckContext
-from lab.checks.executor import Executor
+from lab.authoring import (
+    CheckContext,
+    Deployment,
+    History,
+    ReportError,
+    Verdict,
+    failed,
+    passed,
+    read_yaml,
+)
 
-if TYPE_CHECKING:
-    from lab.deploy.state import Deployment, FleetState
-    from lab.settings import Settings
-
-EXERCISE_ID = Path(__file__).resolve().parent.name  # the folder's name is the exercise's id
 TABLE = "strategies.yaml"
 STRATEGIES = ("all-at-once", "rolling", "rolling-batch", "immutable", "traffic-split",
               "blue-green")
@@ -26,29 +27,14 @@ FIELDS = ("zero_downtime", "failed_release_kept_old_servers", "two_versions_serv
 # interval around a single switch of the balancer.
 MIXED_SECONDS = 0.5
 
-Verdict = tuple[bool, str]
-
-
-def settings_of(context: CheckContext) -> Settings:
-    from lab.environment import current_settings
-
-    return context.settings or current_settings()
-
-
-def history(context: CheckContext) -> FleetState:
-    from lab.deploy.state import StateStore
-
-    return StateStore.of(settings_of(context), EXERCISE_ID).load()
-
 
 # --- what the history says -----------------------------------------------------------------
 
 
-def newest(state: FleetState, strategy: str, result: str) -> Deployment | None:
+def newest(history: History, strategy: str, result: str) -> Deployment | None:
     """The newest measured deployment of this strategy that ended with `result`."""
-    return next((item for item in reversed(state.deployments)
-                 if item.kind == "deploy" and item.strategy == strategy
-                 and item.result == result and item.summary is not None), None)
+    return next((item for item in reversed(history.find("deploy", strategy, result))
+                 if item.summary is not None), None)
 
 
 def measured(good: Deployment, bad: Deployment) -> dict[str, object]:
@@ -57,7 +43,7 @@ def measured(good: Deployment, bad: Deployment) -> dict[str, object]:
     return {
         "zero_downtime": good.summary.get("failed") == 0,
         "failed_release_kept_old_servers": not bad.replaced,
-        "two_versions_served": float(good.summary.get("mixed_seconds") or 0) > MIXED_SECONDS,
+        "two_versions_served": float(str(good.summary.get("mixed_seconds") or 0)) > MIXED_SECONDS,
         "fewest_backends": good.summary.get("min_backends"),
     }
 
@@ -65,16 +51,14 @@ def measured(good: Deployment, bad: Deployment) -> dict[str, object]:
 # --- what the learner wrote ----------------------------------------------------------------
 
 
-def read_table(context: CheckContext) -> tuple[dict[str, Any] | None, str]:
-    import yaml
-
-    path = context.workspace / TABLE if context.workspace else None
-    if path is None or not path.is_file():
+def read_table(ctx: CheckContext) -> tuple[dict[str, Any] | None, str]:
+    path = ctx.workspace / TABLE
+    if not path.is_file():
         return None, f"there is no {TABLE} in your workspace: `lab reset` gives it back"
     try:
-        table = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as problem:
-        return None, f"{TABLE} is not YAML the lab can read: {str(problem).splitlines()[0]}"
+        table = read_yaml(path)
+    except ReportError as problem:
+        return None, str(problem)
     if not isinstance(table, dict):
         return None, f"{TABLE} should map each strategy to its row, like the file you started with"
     return table, ""
@@ -96,37 +80,36 @@ def shown(value: object) -> str:
 # --- the check -----------------------------------------------------------------------------
 
 
-def table_matches_history(executor: Executor, servers: Sequence[str],
-                          context: CheckContext) -> list[Verdict]:
+def table_matches_history(ctx: CheckContext) -> list[Verdict]:
     """Each strategy's row says what its good and its bad deployment recorded."""
-    table, problem = read_table(context)
+    table, problem = read_table(ctx)
     if table is None:
-        return [(False, problem)]
+        return [failed(problem)]
     unknown = sorted(str(name) for name in table if name not in STRATEGIES)
     if unknown:
-        return [(False, f"{TABLE} names {', '.join(unknown)}, which is not a strategy: use "
-                        f"{', '.join(STRATEGIES)}")]
-    state = history(context)
-    return [row_verdict(strategy, table.get(strategy), state) for strategy in STRATEGIES]
+        return [failed(f"{TABLE} names {', '.join(unknown)}, which is not a strategy: use "
+                       f"{', '.join(STRATEGIES)}")]
+    history = ctx.history()
+    return [row_verdict(strategy, table.get(strategy), history) for strategy in STRATEGIES]
 
 
-def row_verdict(strategy: str, row: object, state: FleetState) -> Verdict:
+def row_verdict(strategy: str, row: object, history: History) -> Verdict:
     if not isinstance(row, dict) or all(row.get(name) is None for name in FIELDS):
-        return False, f"{strategy}: not filled in yet ({', '.join(FIELDS)})"
-    good, bad = newest(state, strategy, "succeeded"), newest(state, strategy, "failed")
+        return failed(f"{strategy}: not filled in yet ({', '.join(FIELDS)})")
+    good, bad = newest(history, strategy, "succeeded"), newest(history, strategy, "failed")
     if good is None or bad is None:
         missing = " and ".join(what for what, item in (("a good release that succeeded", good),
                                                         ("a bad release that failed", bad))
                                if item is None)
-        return False, (f"{strategy}: filled in, but the history has no measured deployment of "
-                       f"{missing} with --strategy {strategy}, so these figures are not yours: "
-                       f"`lab deploy v2 --strategy {strategy}` and `lab deploy v3 --strategy "
-                       f"{strategy}`, each from v1")
+        return failed(f"{strategy}: filled in, but the history has no measured deployment of "
+                      f"{missing} with --strategy {strategy}, so these figures are not yours: "
+                      f"`lab deploy v2 --strategy {strategy}` and `lab deploy v3 --strategy "
+                      f"{strategy}`, each from v1")
     truth = measured(good, bad)
     wrong = [f"{name} is {shown(as_answer(row.get(name)))}, but deployments #{good.number} and "
              f"#{bad.number} say {shown(truth[name])}"
              for name in FIELDS if as_answer(row.get(name)) != truth[name]]
     if wrong:
-        return False, f"{strategy}: " + "; ".join(wrong)
-    return True, (f"{strategy}: agrees with deployments #{good.number} (good) and "
+        return failed(f"{strategy}: " + "; ".join(wrong))
+    return passed(f"{strategy}: agrees with deployments #{good.number} (good) and "
                   f"#{bad.number} (bad)")

@@ -6,24 +6,23 @@ entry written while green served, still readable through the load balancer."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from lab.checks.base import CheckContext
-from lab.checks.executor import Executor
+from lab.authoring import (
+    CheckContext,
+    Container,
+    Deployment,
+    Host,
+    HttpResult,
+    Verdict,
+    failed,
+    passed,
+    short_id,
+)
 
-if TYPE_CHECKING:
-    from lab.deploy.state import Deployment, FleetState
-    from lab.docker.containers import ContainerInfo
-    from lab.settings import Settings
-
-EXERCISE_ID = Path(__file__).resolve().parent.name  # the folder's name is the exercise's id
 BLUE_GREEN, SWITCH_BACK = "blue-green", "switch back"  # strategies as the history records them
 LOST = ("0", "502", "503", "504")  # no answer, or the balancer's own errors: a switch's loss
 SLACK = timedelta(seconds=1)  # entries' times are whole seconds
@@ -31,23 +30,10 @@ TRIES = 5  # a read through green may meet its latent error: ask again
 SWITCH_TO_GREEN = ("`lab build v2 --build-arg WEBAPP_VERSION=2.2`, then "
                    "`lab deploy v2 --strategy blue-green`")
 
-Verdict = tuple[bool, str]
 
-
-def settings_of(context: CheckContext) -> Settings:
-    from lab.environment import current_settings
-
-    return context.settings or current_settings()
-
-
-def history(context: CheckContext) -> tuple[FleetState, list[Deployment]]:
-    """The exercise's history, and its deployments since its servers started."""
-    from lab.deploy.state import StateStore
-
-    state = StateStore.of(settings_of(context), EXERCISE_ID).load()
-    start = context.marks.get("start")
-    since = [item for item in state.deployments if start is None or item.started_at >= start]
-    return state, since
+def since_start(ctx: CheckContext) -> list[Deployment]:
+    """The exercise's deployments since its servers started."""
+    return list(ctx.history().since(ctx.started_at).deployments)
 
 
 def the_switches(since: Sequence[Deployment]) -> tuple[Deployment, Deployment] | str:
@@ -75,39 +61,37 @@ def the_switches(since: Sequence[Deployment]) -> tuple[Deployment, Deployment] |
 # --- the story in the history ------------------------------------------------------------
 
 
-def switched_and_back(executor: Executor, servers: Sequence[str],
-                      context: CheckContext) -> Verdict:
+def switched_and_back(ctx: CheckContext) -> Verdict:
     """A successful blue/green deployment since the start, then a rollback that switched
     back."""
-    _, since = history(context)
-    found = the_switches(since)
+    found = the_switches(since_start(ctx))
     if isinstance(found, str):
-        return False, found
+        return failed(found)
     green, back = found
-    return True, (f"deployment #{green.number} switched the balancer to green ({green.image}); "
+    return passed(f"deployment #{green.number} switched the balancer to green ({green.image}); "
                   f"rollback #{back.number} switched it back to blue ({back.image}) in "
                   f"{figure(back, 'rollback_seconds'):.2f} s")
 
 
-def switches_lost_nothing(executor: Executor, servers: Sequence[str],
-                          context: CheckContext) -> list[Verdict]:
+def switches_lost_nothing(ctx: CheckContext) -> list[Verdict]:
     """Neither switch lost a request: no request went unanswered or met a gateway error
     around the balancer's changes. Green's own HTTP 500s are its latent error, not the
     switch's."""
-    _, since = history(context)
+    since = since_start(ctx)
     found = the_switches(since)
     if isinstance(found, str):
         green = next((item for item in reversed(since) if item.strategy == BLUE_GREEN
                       and item.result == "succeeded"), None)
-        return [lost_in(green, "the switch to green"), (False, found)] if green else [
-            (False, found)]
+        return [lost_in(green, "the switch to green"), failed(found)] if green else [
+            failed(found)]
     return [lost_in(found[0], "the switch to green"), lost_in(found[1], "the switch back")]
 
 
 def lost_in(item: Deployment, what: str) -> Verdict:
     summary = item.summary or {}
     if not summary:
-        return False, f"#{item.number}: no probe measured {what}, so nothing proves it was clean"
+        return failed(f"#{item.number}: no probe measured {what}, so nothing proves it was "
+                      "clean")
     counted = summary.get("failed_by_status")
     by_status = ({str(status): int(str(count)) for status, count in counted.items()}
                  if isinstance(counted, dict) else {})
@@ -117,10 +101,10 @@ def lost_in(item: Deployment, what: str) -> Verdict:
     own = (f"; green itself answered {errors} of {summary.get('requests')} requests with "
            "HTTP 500, its latent error" if errors else "")
     if lost:
-        return False, (f"#{item.number}: {lost} request(s) went unanswered or met the "
-                       f"balancer's error around {what} ({describe(by_status)}): a switch "
-                       "should lose nothing; `lab reset` and try again on a quieter machine")
-    return True, f"#{item.number}: {what} lost no request{own}"
+        return failed(f"#{item.number}: {lost} request(s) went unanswered or met the "
+                      f"balancer's error around {what} ({describe(by_status)}): a switch "
+                      "should lose nothing; `lab reset` and try again on a quieter machine")
+    return passed(f"#{item.number}: {what} lost no request{own}")
 
 
 def describe(by_status: dict[str, int]) -> str:
@@ -136,90 +120,82 @@ def figure(item: Deployment, name: str) -> float:
 # --- the fleet ends on blue --------------------------------------------------------------
 
 
-def ends_on_blue(executor: Executor, servers: Sequence[str],
-                 context: CheckContext) -> list[Verdict]:
+def ends_on_blue(ctx: CheckContext) -> list[Verdict]:
     """Every server is a container blue had before the switch (made before the blue/green
     deployment began), running the image the rollback went back to; nothing on standby."""
-    from lab import fleet
-    from lab.docker import containers
-
-    state, since = history(context)
-    found = the_switches(since)
+    history = ctx.history()
+    found = the_switches(list(history.since(ctx.started_at).deployments))
     if isinstance(found, str):
-        return [(False, found)]
+        return [failed(found)]
     green, back = found
-    settings = settings_of(context)
-    running = {fleet.server_name(info): info for info in fleet.servers(settings, EXERCISE_ID)
-               if info.running}
-    verdicts = [blue_server(server, running.get(server), green, back) for server in servers]
-    left = [info.name for info in containers.find(student=settings.student,
-                                                  exercise=EXERCISE_ID)
-            if info.name.endswith(("-blue", "-green"))]
-    if state.standby or left:
-        verdicts.append((False, f"an environment is still on standby ({', '.join(left)}): "
-                                "the switch back removes green"))
+    every = ctx.containers()
+    running = {container.server: container for container in every
+               if container.running and not container.standby}
+    verdicts = [blue_server(server, running.get(server), green, back) for server in ctx.servers]
+    left = [container.name for container in every
+            if container.name.endswith(("-blue", "-green"))]
+    if history.standby or left:
+        verdicts.append(failed(f"an environment is still on standby ({', '.join(left)}): "
+                               "the switch back removes green"))
     return verdicts
 
 
-def blue_server(server: str, info: ContainerInfo | None, green: Deployment,
+def blue_server(server: str, container: Container | None, green: Deployment,
                 back: Deployment) -> Verdict:
-    if info is None:
-        return False, f"{server} is not running: `lab status` shows the fleet"
-    if info.image_id != back.image_id:
-        return False, (f"{server} runs {short(info.image_id)}, not blue's image {back.image} "
-                       f"({short(back.image_id)}) that rollback #{back.number} went back to")
-    if info.created >= green.started_at:
-        return False, (f"{server} is a container made at {info.created:%H:%M:%S}, after the "
-                       f"switch to green began: not blue's own. A switch back keeps blue's "
-                       "containers; a new deployment replaces them")
-    return True, (f"{server} is blue's own container ({info.id[:12]}, made "
-                  f"{info.created:%H:%M:%S}), on {back.image}")
-
-
-def short(image_id: str) -> str:
-    return image_id.removeprefix("sha256:")[:12]
+    if container is None:
+        return failed(f"{server} is not running: `lab status` shows the fleet")
+    if container.image_id != back.image_id:
+        return failed(f"{server} runs {short_id(container.image_id)}, not blue's image "
+                      f"{back.image} ({short_id(back.image_id)}) that rollback #{back.number} "
+                      "went back to")
+    if container.created >= green.started_at:
+        return failed(f"{server} is a container made at {container.created:%H:%M:%S}, after "
+                      "the switch to green began: not blue's own. A switch back keeps blue's "
+                      "containers; a new deployment replaces them")
+    return passed(f"{server} is blue's own container ({container.id[:12]}, made "
+                  f"{container.created:%H:%M:%S}), on {back.image}")
 
 
 # --- an entry written through green survives ---------------------------------------------
 
 
-def entry_from_green_survives(executor: Executor, servers: Sequence[str],
-                              context: CheckContext) -> Verdict:
+def entry_from_green_survives(ctx: CheckContext) -> Verdict:
     """An entry written while green served (between the switch to green and the switch back)
     is listed and read through the load balancer now."""
-    from lab.deploy import balancer
-
-    _, since = history(context)
-    found = the_switches(since)
+    found = the_switches(since_start(ctx))
     if isinstance(found, str):
-        return False, found
+        return failed(found)
     green, back = found
-    lb = balancer.find(settings_of(context), EXERCISE_ID)
+    lb = ctx.balancer()
     if lb is None:
-        return False, "the load balancer is not running: `lab start` brings it back"
-    address = balancer.url(lb)
-    status, body = request(f"{address}/entries/")
-    if status != 200:
-        return False, (f"GET /entries/ through the load balancer answered "
-                       f"{f'HTTP {status}' if status else 'nothing'}: is guestbook installed?")
+        return failed("the load balancer is not running: `lab start` brings it back")
+    listing = request(lb, "/entries/")
+    if listing.status != 200:
+        return failed(f"GET /entries/ through the load balancer answered "
+                      f"{answered(listing)}: is guestbook installed?")
     began = (green.finished_at or green.started_at) - SLACK
     ended = back.started_at + SLACK
-    written = [item["name"] for item in json.loads(body)
+    written = [item["name"] for item in json.loads(listing.body)
                if item.get("type") == "file" and began <= modified(item) <= ended]
     if not written:
-        return False, (f"no entry written between the switch to green "
-                       f"({began + SLACK:%H:%M:%S}) and the switch back "
-                       f"({back.started_at:%H:%M:%S}) is there now: sign the guestbook while "
-                       "green serves (`python guestbook.py sign ada Hello`), and keep the "
-                       "entries in a named volume (`--volume guestbook:/var/lib/guestbook`), "
-                       "outside both colours")
+        return failed(f"no entry written between the switch to green "
+                      f"({began + SLACK:%H:%M:%S}) and the switch back "
+                      f"({back.started_at:%H:%M:%S}) is there now: sign the guestbook while "
+                      "green serves (`python guestbook.py sign ada Hello`), and keep the "
+                      "entries in a named volume (`--volume guestbook:/var/lib/guestbook`), "
+                      "outside both colours")
     name = written[0]
-    status, text = request(f"{address}/entries/{quote(name)}")
-    if status != 200:
-        return False, (f"the entry {name}, written through green, is listed but reading it "
-                       f"answered {f'HTTP {status}' if status else 'nothing'}")
-    return True, (f"the entry {name!r} ({text.strip()!r}), written through green, is read "
-                  "through the load balancer from blue: the data lives outside both colours")
+    entry = request(lb, f"/entries/{quote(name)}")
+    if entry.status != 200:
+        return failed(f"the entry {name}, written through green, is listed but reading it "
+                      f"answered {answered(entry)}")
+    return passed(f"the entry {name!r} ({entry.body.strip()!r}), written through green, is "
+                  "read through the load balancer from blue: the data lives outside both "
+                  "colours")
+
+
+def answered(answer: HttpResult) -> str:
+    return f"HTTP {answer.status}" if answer.answered else "nothing"
 
 
 def modified(item: dict[str, object]) -> datetime:
@@ -227,17 +203,11 @@ def modified(item: dict[str, object]) -> datetime:
     return parsedate_to_datetime(str(item.get("mtime", "")))
 
 
-def request(address: str) -> tuple[int, str]:
-    """GET, asked again after an HTTP 500 (green's latent error); (0, reason): no answer."""
-    status, body = 0, ""
-    for _ in range(TRIES):
-        try:
-            with urllib.request.urlopen(address, timeout=10) as answer:
-                return answer.status, answer.read().decode(errors="replace")
-        except urllib.error.HTTPError as answer:
-            status, body = answer.code, answer.read().decode(errors="replace")
-            if status != 500:
-                return status, body
-        except OSError as failure:
-            return 0, str(getattr(failure, "reason", failure))
-    return status, body
+def request(lb: Host, path: str) -> HttpResult:
+    """GET through the balancer, asked again after an HTTP 500 (green's latent error)."""
+    answer = lb.http(path)
+    for _ in range(TRIES - 1):
+        if answer.status != 500:
+            break
+        answer = lb.http(path)
+    return answer

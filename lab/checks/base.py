@@ -1,19 +1,15 @@
-"""What a check is (a spec plus the code judging servers) and what it reports (CheckResult)."""
+"""What a check kind is (a spec plus the code judging servers) and what it reports."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from lab.checks.context import CheckContext
 from lab.checks.executor import Executor
 from lab.checks.specs import CheckSpec
-
-if TYPE_CHECKING:
-    from lab.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -26,17 +22,6 @@ class CheckResult:
     server: str | None = None  # None for a verdict on the whole fleet
     check: int = 0  # the check's position in exercise.yaml, to group results by check
     found: str | None = None  # what was observed (a version, a probe's output), if anything
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What a check may need besides the servers: its exercise's folder, recorded moments, the
-    learner's workspace (a report to read) and the lab's settings (to ask the lab itself)."""
-
-    exercise_folder: Path
-    marks: Mapping[str, datetime] = field(default_factory=dict)  # e.g. "start" -> when
-    workspace: Path | None = None  # the learner's workspace folder for this exercise
-    settings: Settings | None = None  # the lab user whose servers are checked
 
 
 SpecT = TypeVar("SpecT", bound=CheckSpec)
@@ -58,6 +43,10 @@ class Check(ABC, Generic[SpecT]):
 
     def failed(self, server: str, reason: str, found: str | None = None) -> CheckResult:
         return CheckResult(self.goal, False, f"{server}: {reason}", server, found=found)
+
+    def verdict(self, ok: bool, reason: str) -> CheckResult:
+        """A verdict on the whole fleet rather than one server."""
+        return CheckResult(self.goal, ok, reason)
 
 
 class ServerCheck(Check[SpecT]):
@@ -87,6 +76,11 @@ def shorten(text: str, width: int = 40) -> str:
     if len(first) > width or len(lines) > 1:
         return first[: width - 1].rstrip() + "…"
     return first
+
+
+def with_remedy(reason: str, remedy: str | None) -> str:
+    """A failed goal's reason, and what to do about it when the exercise says."""
+    return f"{reason}: {remedy}" if remedy else reason
 
 
 def quoted(text: str, width: int = 40) -> str:

@@ -1,4 +1,4 @@
-"""The one interface every check reads server state through, so checks unit-test with a fake."""
+"""The one interface every check reads a server through, so checks unit-test with a fake."""
 
 from __future__ import annotations
 
@@ -23,10 +23,29 @@ class ExecResult:
 
 @dataclass(frozen=True)
 class HttpResult:
-    """The answer to one HTTP GET."""
+    """The answer to one HTTP request; status 0 (with `error` saying why) when none came."""
 
     status: int
     body: str = ""
+    error: str = ""  # why nothing answered, when status is 0
+
+    @property
+    def answered(self) -> bool:
+        return self.status != 0
+
+
+@dataclass(frozen=True)
+class Mount:
+    """Something mounted into a server's container: a volume (named or anonymous) or a bind."""
+
+    type: str  # "volume" or "bind", as the engine says
+    name: str  # the volume's name ("" for a bind); an anonymous volume's is 64 hex digits
+    destination: str  # where it is mounted in the container, like /var/lib/guestbook
+
+    @property
+    def anonymous(self) -> bool:
+        """A volume without a name of its own: it belongs to one container and goes with it."""
+        return self.type == "volume" and len(self.name) == 64 and self.name.isalnum()
 
 
 @dataclass(frozen=True)
@@ -40,10 +59,12 @@ class ServerInfo:
     running: bool = True
     image_tags: tuple[str, ...] = ()  # "repository:tag" references, e.g. "immutable-lab/web:v2"
     image_labels: Mapping[str, str] = field(default_factory=dict)
+    mounts: tuple[Mount, ...] = ()
+    state: str = "running"  # the engine's word: running, exited, created, ...
 
 
 class Executor(Protocol):
-    """How checks look at servers; the fleet code implements it over SSH or docker exec.
+    """How checks look at servers; lab.checking implements it over the container engine.
 
     The runner calls it from several threads at once, for different servers and checks.
     Every method may raise: the runner turns an exception into a failed result carrying
@@ -54,11 +75,11 @@ class Executor(Protocol):
         """Run `command` as root through `sh -c` on `server` and wait for it to finish."""
         ...
 
-    def http_get(self, server: str, container_port: int, path: str) -> HttpResult:
-        """GET `path` from the host through the port published for `container_port`.
-
-        Raises OSError (for example ConnectionRefusedError) when nothing answers.
-        """
+    def http(self, server: str, container_port: int, path: str, method: str = "GET",
+             body: bytes | None = None) -> HttpResult:
+        """Send one request for `path` from the host through the port published for
+        `container_port`. Raises OSError (for example ConnectionRefusedError) when nothing
+        answers."""
         ...
 
     def info(self, server: str) -> ServerInfo:

@@ -6,12 +6,8 @@ import shlex
 
 from lab.checks.base import CheckResult, ServerCheck, first_words, quoted
 from lab.checks.executor import Executor
+from lab.checks.host import octal_mode
 from lab.checks.specs import FileSpec
-
-
-def octal_mode(mode: str) -> str:
-    """'644' or '0644' -> '0644', the way people write modes."""
-    return f"{int(mode, 8):04o}"
 
 
 def short_digest(digest: str) -> str:

@@ -14,7 +14,7 @@ class HttpCheck(ServerCheck[HttpSpec]):
         spec = self.spec
         request = f"GET {spec.path} on port {spec.port}"
         try:
-            answer = executor.http_get(server, spec.port, spec.path)
+            answer = executor.http(server, spec.port, spec.path)
         except OSError as exc:
             return self.failed(server, f"{request}: nothing answers ({exc})")
         if answer.status != spec.status:

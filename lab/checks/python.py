@@ -1,9 +1,8 @@
-"""The `python` check: a custom function in a module beside exercise.yaml judges the servers."""
+"""The `python` check: a function beside exercise.yaml, given a CheckContext, judges the fleet."""
 
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,13 +11,8 @@ from typing import Any
 
 from lab.checks.base import AllServersCheck, CheckResult
 from lab.checks.executor import Executor
-from lab.checks.specs import PythonSpec
+from lab.checks.specs import PythonSpec, module_file
 from lab.errors import UsageError
-
-
-def module_file(exercise_folder: Path, module: str) -> Path:
-    """'checks' -> FOLDER/checks.py; 'checks.motd' -> FOLDER/checks/motd.py."""
-    return exercise_folder.joinpath(*module.split(".")).with_suffix(".py")
 
 
 def load_function(exercise_folder: Path, reference: str) -> Callable[..., Any]:
@@ -44,36 +38,22 @@ def _import_file(path: Path, name: str) -> ModuleType:
     return module
 
 
-def wants_context(function: Callable[..., Any]) -> bool:
-    """Whether the function takes a third argument, the CheckContext, after the servers."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):  # a builtin without a signature: the old convention
-        return False
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
-
-
 def _is_verdict(value: object) -> bool:
     return isinstance(value, tuple) and len(value) == 2
 
 
 class PythonCheck(AllServersCheck[PythonSpec]):
-    """Call `function(executor, servers)`, or `function(executor, servers, context)` when it
-    takes a third argument (the CheckContext: workspace, settings, ...).
+    """Call `function(ctx)`, ctx being the lab.authoring.CheckContext of the check's servers.
 
     It returns (ok, reason) about the whole fleet, or a list of them, one per thing judged
     (each server, say): each becomes a line of `lab check`, and the goal holds when all do.
     """
 
     def check_all(self, executor: Executor, servers: Sequence[str]) -> list[CheckResult]:
-        function = load_function(self.context.exercise_folder, self.spec.function)
-        arguments: list[Any] = [executor, list(servers)]
-        if wants_context(function):
-            arguments.append(self.context)
-        verdict = function(*arguments)
+        function = load_function(self.context.folder, self.spec.function)
+        verdict = function(self.context.with_servers(servers))
         verdicts = verdict if isinstance(verdict, list) else [verdict]
         if not verdicts or not all(_is_verdict(item) for item in verdicts):
             raise TypeError(f"{self.spec.function} returned {verdict!r}, "
                             "expected (ok, reason) or a list of them")
-        return [CheckResult(self.goal, bool(ok), str(reason)) for ok, reason in verdicts]
+        return [self.verdict(bool(ok), str(reason)) for ok, reason in verdicts]

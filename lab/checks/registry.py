@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from lab.checks.base import Check, CheckContext
+from lab.checks.base import Check
+from lab.checks.context import CheckContext
 from lab.checks.specs import CheckSpec
 
 # kind -> "module:Class"; a new kind needs a spec in specs.py, a module here, and a line.
@@ -17,7 +18,10 @@ KINDS: dict[str, str] = {
     "service": "lab.checks.service:ServiceCheck",
     "fleet": "lab.checks.fleet:FleetCheck",
     "image": "lab.checks.image:ImageCheck",
+    "same-image": "lab.checks.same_image:SameImageCheck",
     "replaced": "lab.checks.replaced:ReplacedCheck",
+    "deployment": "lab.checks.deployment:DeploymentCheck",
+    "download": "lab.checks.download:DownloadCheck",
     "python": "lab.checks.python:PythonCheck",
 }
 

@@ -22,7 +22,7 @@ def read_report(path: Path, servers: Sequence[str]) -> dict[str, Any]:
     Raises ReportError when the file is missing, is not YAML, is not a mapping, or names a
     server the exercise does not have.
     """
-    data = _load(path)
+    data = read_yaml(path)
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -35,7 +35,9 @@ def read_report(path: Path, servers: Sequence[str]) -> dict[str, Any]:
     return {str(name): value for name, value in data.items()}
 
 
-def _load(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """A YAML file of the learner's workspace, as data; ReportError, with a sentence for
+    the learner, when it is missing, unreadable or not YAML."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lab.checks.base import AllServersCheck, Check, CheckContext, CheckResult, ServerCheck
+from lab.checks.base import AllServersCheck, Check, CheckResult, ServerCheck
+from lab.checks.context import CheckContext
 from lab.checks.executor import Executor
 from lab.checks.registry import build_check
 from lab.errors import LabError
-
-if TYPE_CHECKING:  # lab.exercises imports lab.checks.specs; only type hints go the other way
-    from lab.exercises.schema import Exercise
-    from lab.settings import Settings
 
 MAX_WORKERS = 16
 
@@ -30,36 +24,23 @@ class _Pending:
     futures: list[Future[list[CheckResult]]]
 
 
-def run_checks(
-    exercise: Exercise,
-    executor: Executor,
-    servers: Sequence[str] | None = None,
-    *,
-    marks: Mapping[str, datetime] | None = None,
-    workspace: Path | None = None,
-    settings: Settings | None = None,
-) -> list[CheckResult]:
-    """Every check of `exercise` on `servers` (server or group names; None: all of them).
+def run_checks(context: CheckContext) -> list[CheckResult]:
+    """Every check of the context's exercise on the context's servers.
 
     Results come in the order of exercise.yaml, then of the servers. A check that raises
-    gives a failed result carrying the message; it never stops the other checks.
-    `marks` are moments the `replaced` check compares with, e.g. {"start": ...};
-    `workspace` and `settings` are for custom checks (see CheckContext).
+    gives a failed result carrying the message; it never stops the other checks. Each check
+    gets the context narrowed to its own servers (its `servers:` among the context's).
     """
-    wanted = set(exercise.spec.expand(servers))
-    context = CheckContext(exercise.folder, marks or {}, workspace, settings)
+    spec, executor = context.spec, context.sources.executor
+    wanted = set(context.servers)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="check") as pool:
         pending = []
-        for index, spec in enumerate(exercise.spec.checks):
-            targets = [name for name in exercise.spec.expand(spec.servers) if name in wanted]
+        for index, check_spec in enumerate(spec.checks):
+            targets = [name for name in spec.expand(check_spec.servers) if name in wanted]
             if targets:
-                pending.append(_submit(pool, index, build_check(spec, context), targets, executor))
+                check = build_check(check_spec, context.with_servers(targets))
+                pending.append(_submit(pool, index, check, targets, executor))
         return [result for work in pending for result in _collect(work)]
-
-
-def all_passed(results: Sequence[CheckResult]) -> bool:
-    """True when there is at least one result and none failed."""
-    return bool(results) and all(result.ok for result in results)
 
 
 def _submit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -12,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 # triggers-awaited, triggers-pending, installed); an optional R flags "reinstall required".
 DPKG_STATE = re.compile(r"^[uirph][ncHUFWti]R?$")
 PYTHON_FUNCTION = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")  # Debian policy's package names
 
 
 class FrozenModel(BaseModel):
@@ -78,6 +80,12 @@ def _dpkg_state(value: str) -> str:
     return value
 
 
+def _package_name(value: str) -> str:
+    if not PACKAGE_NAME.match(value):
+        raise ValueError("must be a Debian package name, like 'webapp'")
+    return value
+
+
 def _python_function(value: str) -> str:
     if not PYTHON_FUNCTION.match(value):
         raise ValueError("must be 'module:function', like 'checks:motd_is_fresh'")
@@ -86,6 +94,12 @@ def _python_function(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_not_blank)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+Remedy = Annotated[str, AfterValidator(_not_blank)]
+
+
+def module_file(exercise_folder: Path, module: str) -> Path:
+    """'checks' -> FOLDER/checks.py; 'checks.motd' -> FOLDER/checks/motd.py."""
+    return exercise_folder.joinpath(*module.split(".")).with_suffix(".py")
 
 
 class CheckSpec(FrozenModel):
@@ -167,18 +181,60 @@ class FleetSpec(CheckSpec):
 
 
 class ImageSpec(CheckSpec):
-    """A server runs from the expected image: by tag, digest or labels."""
+    """A server runs from the expected image: by tag, digest or labels, or one the learner
+    built with `lab build`."""
 
     kind: Literal["image"]
     tag: Text | None = None  # "name:tag"; a name alone means "name:latest", as in docker
     digest: Annotated[str, AfterValidator(_image_digest)] | None = None  # a prefix of the image id
     labels: dict[str, str] | None = None
+    built: bool = False  # true: an image the learner built with `lab build`
+    remedy: Remedy | None = None  # what to tell the learner when the goal does not hold
 
     @model_validator(mode="after")
     def _something_to_compare(self) -> ImageSpec:
-        if self.tag is None and self.digest is None and not self.labels:
-            raise ValueError("give 'tag', 'digest' or 'labels'")
+        if self.tag is None and self.digest is None and not self.labels and not self.built:
+            raise ValueError("give 'tag', 'digest', 'labels' or 'built: true'")
         return self
+
+
+class SameImageSpec(CheckSpec):
+    """Every server runs the very same image (one digest everywhere)."""
+
+    kind: Literal["same-image"]
+    built: bool = False  # true: and it is an image the learner built with `lab build`
+    remedy: Remedy | None = None  # what to tell the learner when the goal does not hold
+
+
+class DeploymentMatch(FrozenModel):
+    """Which recorded deployments count (`lab history`): each field given must match."""
+
+    # What made it: `lab deploy`, `lab rollback` or a reconcile pass (`kind` in the history).
+    action: Literal["deploy", "rollback", "reconcile"] | None = None
+    strategy: Text | None = None  # as the history records it: blue-green, "switch back", ...
+    result: Literal["succeeded", "failed"] = "succeeded"  # how it ended
+
+
+class DeploymentSpec(CheckSpec, DeploymentMatch):
+    """The deployment history holds a deployment like this one (the newest such counts)."""
+
+    kind: Literal["deployment"]
+    # start: only deployments since the servers were last brought up (`lab start`, `lab
+    # reset`); ever: any deployment of the exercise's history.
+    since: Literal["start", "ever"] = "start"
+    after: DeploymentMatch | None = None  # it must follow a deployment like this one
+    remedy: Remedy | None = None  # what to tell the learner when the goal does not hold
+
+
+class DownloadSpec(CheckSpec):
+    """Each server downloaded a package's .deb from the lab's repository, or none did (the
+    repository's access log, since the exercise's faults were armed)."""
+
+    kind: Literal["download"]
+    package: Annotated[str, AfterValidator(_package_name)]  # the package's name, like webapp
+    version: Text | None = None  # one version only; without it, any version counts
+    downloaded: bool = False  # true: each server downloaded it; false: none did
+    remedy: Remedy | None = None  # what to tell the learner when the goal does not hold
 
 
 class ReplacedSpec(CheckSpec):
@@ -189,10 +245,16 @@ class ReplacedSpec(CheckSpec):
 
 
 class PythonSpec(CheckSpec):
-    """A custom check: a function in a module beside exercise.yaml."""
+    """A custom check: a function in a module beside exercise.yaml, written against
+    lab.authoring (docs/instructor/writing-exercises.md)."""
 
     kind: Literal["python"]
+    # `module:function` in a .py file beside exercise.yaml, called as `function(ctx)` with a
+    # lab.authoring.CheckContext; it returns `(ok, reason)` or a list of them.
     function: Annotated[str, AfterValidator(_python_function)]
+
+    def module_file(self, exercise_folder: Path) -> Path:
+        return module_file(exercise_folder, self.function.split(":")[0])
 
 
 AnyCheckSpec = Annotated[
@@ -203,7 +265,10 @@ AnyCheckSpec = Annotated[
     | ServiceSpec
     | FleetSpec
     | ImageSpec
+    | SameImageSpec
     | ReplacedSpec
+    | DeploymentSpec
+    | DownloadSpec
     | PythonSpec,
     Field(discriminator="kind"),
 ]

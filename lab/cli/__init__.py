@@ -5,12 +5,26 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.main
 
 from lab import __version__
-from lab.cli import classroom, deploy, dev, docs, doctor, drift, exercise, images, repo, servers
+from lab.cli import (
+    answers,
+    classroom,
+    deploy,
+    dev,
+    docs,
+    doctor,
+    drift,
+    exercise,
+    images,
+    invocation,
+    repo,
+    servers,
+)
 from lab.errors import ExitCode, LabError
 
 app = typer.Typer(
@@ -68,8 +82,12 @@ def options(
     ] = False,
 ) -> None:
     """A local lab for learning immutable infrastructure."""
-    if student:
-        os.environ["LAB_STUDENT"] = student
+    invocation.choose_student(student)
+
+
+def command_tree() -> Any:
+    """The Click command behind `lab`, built from the Typer app as `lab` builds it."""
+    return typer.main.get_command(app)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object,
@@ -89,15 +107,13 @@ def main() -> None:
     try:
         outcome = app(standalone_mode=False)
     except LabError as failure:
-        _fail(failure.line(), int(failure.exit_code))
+        _fail(*answers.told(failure))
     except (typer.Abort, KeyboardInterrupt):
         _interrupted()
     except BrokenPipeError:
         _reader_went_away()
     except OSError as failure:  # a folder that cannot be written, a full disk
-        where = f" {failure.filename}" if failure.filename else ""
-        _fail(f"cannot use{where}: {failure.strerror or failure}",
-              int(ExitCode.STATE))
+        _fail(*answers.told(failure))
     except Exception as failure:
         _click_failure(failure)
     if outcome == 130:  # Typer turns Ctrl-C into a silent exit code 130

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import runpy
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from datetime import datetime
+from lab.cli import answers, invocation
+from lab.errors import UsageError
 
-    from lab.classroom import Outcome, Summary
+# The class's modules (YAML, pydantic, threads) and rich (through lab.console) are imported
+# by the commands that use them, so that `lab --help` stays fast.
+if TYPE_CHECKING:
+    from lab.classroom.outcomes import Outcome, Summary
 
 app = typer.Typer(
     help="A whole class at once: every student's lab command runs side by side, each on the "
@@ -26,6 +30,16 @@ ParallelOption = Annotated[int, typer.Option(
 PER_ENGINE = 8
 
 
+def run_lab_in_child() -> None:
+    """What each student's process forked warm runs (lab.warm): the `lab` program, exactly
+    as `python -m lab` runs it, once the consoles are made for the child's own output (the
+    warm process's were the instructor's terminal)."""
+    from lab import console
+
+    console.reopen()
+    runpy.run_module("lab", run_name="__main__")
+
+
 @app.command()
 def init(
     roster: Annotated[Path, typer.Argument(
@@ -33,11 +47,11 @@ def init(
              "`- name: NAME` and optionally `engine: URL` (or a default `engine:`).")],
 ) -> None:
     """Set up the class from a roster; saves it as class.yaml in the lab's data folder."""
-    from lab import classroom, console
-    from lab.environment import current_settings
+    from lab import console
+    from lab.classroom.roster import load_roster, save_roster
 
-    loaded = classroom.load_roster(roster)
-    path = classroom.save_roster(current_settings(), loaded)
+    loaded = load_roster(roster)
+    path = save_roster(invocation.settings(), loaded)
     engines = loaded.by_engine()
     console.table(["engine", "students"],
                   [[engine, ", ".join(s.name for s in group)] for engine, group in engines.items()])
@@ -53,26 +67,29 @@ def start(
 ) -> None:
     """Start an exercise for every student (images made current on each engine first)."""
     from lab import fleet
-    from lab.environment import current_settings
+    from lab.classroom.outcomes import summarize_start
     from lab.exercises.catalogue import Catalogue
 
-    chosen = Catalogue.of(current_settings()).find(exercise)  # a typo fails once, not per student
-    _fan_out(["start", chosen.id], students, parallel,
+    # A typo fails once, not once per student.
+    chosen = Catalogue.of(invocation.settings()).find(exercise)
+    _fan_out(["start", chosen.id], students, parallel, summarize_start,
              images=fleet.lab_images_needed(chosen))
 
 
 @app.command()
 def check(students: StudentsOption = None, parallel: ParallelOption = PER_ENGINE) -> None:
     """Run every student's checks of their current exercise; exit 1 unless all passed."""
-    from lab import classroom
+    from lab.classroom.outcomes import summarize_check
 
-    _fan_out(["check", "--json"], students, parallel, summary=classroom.summarize_check)
+    _fan_out(["check"], students, parallel, summarize_check)
 
 
 @app.command()
 def stop(students: StudentsOption = None, parallel: ParallelOption = PER_ENGINE) -> None:
     """Remove every student's running servers; progress and workspaces stay."""
-    _fan_out(["stop"], students, parallel)
+    from lab.classroom.outcomes import summarize_stop
+
+    _fan_out(["stop"], students, parallel, summarize_stop)
 
 
 @app.command()
@@ -87,15 +104,15 @@ def reset(
 ) -> None:
     """Reset students: each one's `lab reset --all`, or with --exercise `lab reset EXERCISE`."""
     from lab import fleet
-    from lab.environment import current_settings
+    from lab.classroom.outcomes import summarize_reset
     from lab.exercises.catalogue import Catalogue
 
     progress = ["--progress"] if forget_progress else []
     if exercise is None:
-        _fan_out(["reset", "--all", *progress], students, parallel)
+        _fan_out(["reset", "--all", *progress], students, parallel, summarize_reset)
         return
-    chosen = Catalogue.of(current_settings()).find(exercise)
-    _fan_out(["reset", chosen.id, *progress], students, parallel,
+    chosen = Catalogue.of(invocation.settings()).find(exercise)
+    _fan_out(["reset", chosen.id, *progress], students, parallel, summarize_reset,
              images=fleet.lab_images_needed(chosen))
 
 
@@ -106,22 +123,22 @@ def status(
 ) -> None:
     """Every student x exercise: done (with the time the checks last passed), in progress,
     or not started; read from the progress files, no engine needed."""
-    from lab import classroom, console
-    from lab.environment import current_settings
-    from lab.errors import UsageError
+    from lab import console
+    from lab.classroom import standings
+    from lab.classroom.roster import saved_roster
     from lab.exercises.catalogue import Catalogue
 
     if as_csv and as_json:
         raise UsageError("--csv and --json do not go together", "Choose one.")
-    settings = current_settings()
-    roster = classroom.saved_roster(settings)
+    settings = invocation.settings()
+    roster = saved_roster(settings)
     ids = Catalogue.of(settings).ids()
-    rows = classroom.standings(settings.home, roster, ids)
+    rows = standings.standings(settings, roster, ids)
     if as_json:
-        console.raw(json.dumps(classroom.standings_json(rows, ids), indent=2) + "\n")
+        answers.write(standings.standings_json(rows, ids))
         return
     if as_csv:
-        console.raw(classroom.standings_csv(rows, ids))
+        console.raw(standings.standings_csv(rows, ids))
         return
     several = len(roster.by_engine()) > 1
     console.table(
@@ -147,8 +164,6 @@ def _number(exercise_id: str) -> str:
 
 
 def _last_pass(last: tuple[str, datetime] | None) -> str:
-    from datetime import datetime
-
     if last is None:
         return "-"
     exercise_id, moment = last
@@ -164,30 +179,37 @@ def prepare(
         exists=True, dir_okay=False)] = None,
 ) -> None:
     """Make the lab's images ready on every engine of the class, then say what each lacks."""
-    from lab import classroom, console
-    from lab.environment import current_settings
+    from lab import console
+    from lab.classroom import runs
+    from lab.classroom.children import Processes
+    from lab.classroom.roster import saved_roster
 
-    roster = classroom.saved_roster(current_settings())
+    settings = invocation.settings()
+    roster = saved_roster(settings)
     engines = roster.by_engine()
     with console.counter("preparing images", len(engines)) as bar:
-        outcomes = classroom.prepare(roster, bundle, done=lambda _: bar.advance())
+        outcomes = runs.prepare(settings, roster, bundle, runner=Processes(run_lab_in_child),
+                                done=lambda _: bar.advance())
     console.table(["engine", "students", "result", "detail"],
                   [[o.engine, len(engines[o.engine]), o.result, o.detail] for o in outcomes],
                   styles=[None if o.ok else "red" for o in outcomes])
     _verdict(outcomes, "engine")
 
 
-def _fan_out(args: list[str], students: list[str] | None, parallel: int, *,
-             images: list[str] | None = None, summary: Summary | None = None) -> None:
-    from lab import classroom, console
-    from lab.environment import current_settings
+def _fan_out(args: list[str], students: list[str] | None, parallel: int, summary: Summary, *,
+             images: list[str] | None = None) -> None:
+    from lab import console
+    from lab.classroom import runs
+    from lab.classroom.children import Processes
+    from lab.classroom.roster import saved_roster
 
-    roster = classroom.saved_roster(current_settings()).only(students or [])
+    settings = invocation.settings()
+    roster = saved_roster(settings).only(students or [])
     with console.counter(f"lab {' '.join(args)}", len(roster.students)) as bar:
-        outcomes = classroom.run_class(
-            roster, args, images=images, per_engine=parallel,
-            summary=summary or classroom.summarize,
-            done=lambda _: bar.advance(), phase=bar.describe)
+        outcomes = runs.run_class(
+            settings, roster, args, runner=Processes(run_lab_in_child), images=images,
+            per_engine=parallel, summary=summary, done=lambda _: bar.advance(),
+            phase=bar.describe)
     _show(outcomes)
 
 

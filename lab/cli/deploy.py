@@ -10,10 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lab.cli import invocation
+from lab.errors import UsageError
+
+# The services (and rich, through lab.console and the views) are imported by the commands that
+# use them: they load pydantic and rich, and `lab --help` must not.
 if TYPE_CHECKING:
-    from lab.deploy import compare as comparing
-    from lab.deploy.measured import Measured
-    from lab.deploy.state import Deployment, FleetState
+    from lab.deploy.strategy_table import Run
+    from lab.deploy.under_traffic import Measured
     from lab.docker.images import BuildProgress
 
 
@@ -31,10 +35,9 @@ def build(
     """Build your workspace's Dockerfile into an image (lab-<you>/app:TAG), then smoke-test it."""
     from lab import console, learner
     from lab.deploy import builds, smoke
-    from lab.environment import current_settings
 
     arguments = _build_args(build_arg or [])  # a typo is reported before anything else
-    settings = current_settings()
+    settings = invocation.settings()
     exercise = learner.current(settings)
     builds.check_dockerfile(settings, exercise, file)  # before the progress display opens
     with console.tasks(transient=True) as tasks:
@@ -62,8 +65,6 @@ def build(
 
 
 def _build_args(options: list[str]) -> dict[str, str]:
-    from lab.errors import UsageError
-
     arguments = {}
     for option in options:
         name, equals, value = option.partition("=")
@@ -106,18 +107,19 @@ def deploy(
     """Replace every server with a new container from IMAGE, health-checked; behind a load
     balancer, with a strategy, while a probe measures what users see."""
     from lab import console
+    from lab.cli import deploy_views
     from lab.deploy import rollout
     from lab.deploy.strategies import STRATEGIES, Options
-    from lab.environment import current_settings
 
     volumes = rollout.parse_volumes(volume) if volume else None
     options = Options(strategy, batch, canary, evaluate) if strategy else None
     if options is not None and options.strategy not in STRATEGIES:
         options.checked(1)  # the one line naming the strategies, before anything is done
     show = _shower(as_json, plot, f"lab deploy {image}")
-    done = rollout.deploy(current_settings(), image, console.note if as_json else console.info,
+    done = rollout.deploy(invocation.settings(), image,
+                          console.note if as_json else console.info,
                           volumes=volumes, options=options, rate=rate, on_measured=show)
-    _deployed(done, as_json)
+    deploy_views.deployed(done, as_json)
 
 
 def rollback(rate: RateOption = None, as_json: JsonOption = False,
@@ -125,13 +127,13 @@ def rollback(rate: RateOption = None, as_json: JsonOption = False,
     """Deploy again the last image that deployed successfully before the newest one (after a
     blue/green switch: switch back to blue)."""
     from lab import console
+    from lab.cli import deploy_views
     from lab.deploy import rollout
-    from lab.environment import current_settings
 
     show = _shower(as_json, plot, "lab rollback")
-    done = rollout.rollback(current_settings(), console.note if as_json else console.info,
+    done = rollout.rollback(invocation.settings(), console.note if as_json else console.info,
                             rate=rate, on_measured=show)
-    _deployed(done, as_json)
+    deploy_views.deployed(done, as_json)
 
 
 def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured], None]:
@@ -143,17 +145,11 @@ def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured]
 
     def show(measured: Measured) -> None:
         from lab import console
-        from lab.deploy.measure import timeline
+        from lab.cli import deploy_views
+        from lab.deploy import plot as drawing
 
-        if as_json:
-            console.raw(json.dumps(_measured_json(measured), indent=2) + "\n")
-        else:
-            versions = list(measured.summary.versions)
-            console.timeline(timeline(measured.record), versions, 0.5, measured.markers)
-            console.deploy_summary(measured.summary)
+        deploy_views.measured(measured, as_json)
         if plot is not None:
-            from lab.deploy import plot as drawing
-
             drawing.plot(measured.record, measured.markers, plot,
                          f"{title}: {measured.strategy}")
             console.note(f"drawn into {plot}")
@@ -161,72 +157,21 @@ def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured]
     return show
 
 
-def _measured_json(measured: Measured) -> dict[str, object]:
-    return {
-        "strategy": measured.strategy,
-        "summary": measured.summary.as_json(),
-        "markers": [marker.__dict__ for marker in measured.markers],
-        "rate": measured.record.rate,
-        "samples": [sample.__dict__ for sample in measured.record.samples],
-    }
-
-
-def _deployed(done: Deployment, as_json: bool = False) -> None:
-    from lab import console
-
-    if as_json:
-        if done.summary is None:  # nothing measured it: the record is what there is
-            console.raw(done.model_dump_json(indent=2) + "\n")
-        return
-
-    console.success(f"deployment #{done.number}: {len(done.replaced)} servers run "
-                    f"{done.image} ({done.image_id.removeprefix('sha256:')[:12]}), "
-                    f"in {done.seconds or 0:.1f} s")
-
-
 def history(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List this exercise's deployments and rollbacks, oldest first, with what runs now."""
     from lab import console, learner
+    from lab.cli import deploy_views
     from lab.deploy.state import StateStore
-    from lab.environment import current_settings
 
-    settings = current_settings()
+    settings = invocation.settings()
     exercise = learner.current(settings)
     state = StateStore.of(settings, exercise.id).load()
     if as_json:
         console.raw(state.model_dump_json(indent=2) + "\n")
         return
-    if not state.deployments:
-        console.info(f"Nothing deployed to {exercise.id} yet: `lab deploy TAG` does it.")
-        return
-    console.table(["#", "when", "kind", "image", "id", "result", "seconds", "servers"],
-                  [_history_row(item) for item in state.deployments],
-                  styles=[_history_style(item.result) for item in state.deployments])
-    for item in state.deployments:
-        if item.message:  # the why of a failure: too long for a table cell at 80 columns
-            console.info(f"#{item.number} {item.result}: {item.message}")
-    _desired_line(state)
-
-
-def _history_row(item: Deployment) -> list[str]:
-    return [str(item.number), item.started_at.astimezone().strftime("%H:%M:%S"), item.kind,
-            item.image, item.image_id.removeprefix("sha256:")[:12], item.result,
-            f"{item.seconds:.1f}" if item.seconds is not None else "",
-            str(len(item.replaced))]
-
-
-def _history_style(result: str) -> str | None:
-    return {"failed": "red", "interrupted": "yellow"}.get(result)
-
-
-def _desired_line(state: FleetState) -> None:
-    from lab import console
-
-    if state.desired:
-        console.info(f"Desired: {state.desired.image} on "
-                     f"{', '.join(state.desired.servers)}")
+    deploy_views.history(state, exercise.id)
 
 
 def chaos(
@@ -244,10 +189,8 @@ def chaos(
     """Chaos Monkey: kill, stop or hand-edit servers; `lab reconcile` repairs them."""
     from lab import console, fleet, learner
     from lab.deploy import chaos as monkey
-    from lab.environment import current_settings
-    from lab.errors import UsageError
 
-    settings = current_settings()
+    settings = invocation.settings()
     if not (kill or stop or edit or random_fault):
         raise UsageError("say which fault", "Add --kill N, --stop N, --edit SERVER or --random.")
     exercise = learner.current(settings)
@@ -276,9 +219,8 @@ def reconcile(
     """Make the fleet match the desired state: missing servers made, wrong ones replaced."""
     from lab import console
     from lab.deploy.reconcile import POLL_SECONDS, Reconciler
-    from lab.environment import current_settings
 
-    loop = Reconciler.current(current_settings(), console.info)
+    loop = Reconciler.current(invocation.settings(), console.info)
     if not watch:
         repairs = loop.once(check_drift=not no_drift)
         if as_json:
@@ -317,31 +259,21 @@ def compare(
     """Deploy a good and a bad release with every strategy, measured, and print the measured
     table beside AWS's, flagging each row where they disagree (takes minutes)."""
     from lab import console
+    from lab.cli import deploy_views
     from lab.deploy import compare as comparing
-    from lab.environment import current_settings
 
     plan = comparing.Plan(old, good, bad, rate, evaluate)
     on_measured = _drawer(plot) if plot is not None else None
-    done = comparing.run(current_settings(), plan, _compare_progress, lambda _: None, on_measured)
+    done = comparing.run(invocation.settings(), plan, deploy_views.compare_progress,
+                         lambda _: None, on_measured)
     if as_json:
         console.raw(json.dumps(done.as_json(), indent=2) + "\n")
         return
-    _compare_tables(done)
+    deploy_views.compare_tables(done)
 
 
-def _compare_progress(run: comparing.Run) -> None:
-    from lab import console
-
-    summary = run.summary
-    figures = (f"{summary.failed} failed of {summary.requests}, backends "
-               f"{summary.min_backends}-{summary.max_backends}, "
-               f"{summary.deploy_seconds:.1f} s" if summary else "not measured")
-    ending = "ok" if run.succeeded else ("failed, rolled back" if run.rolled_back else "failed")
-    console.note(f"{run.strategy} {run.release}: {ending}; {figures}")
-
-
-def _drawer(directory: Path) -> Callable[[comparing.Run, Measured], None]:
-    def draw(run: comparing.Run, measured: Measured) -> None:
+def _drawer(directory: Path) -> Callable[[Run, Measured], None]:
+    def draw(run: Run, measured: Measured) -> None:
         from lab import console
         from lab.deploy import plot as drawing
 
@@ -351,23 +283,3 @@ def _drawer(directory: Path) -> Callable[[comparing.Run, Measured], None]:
         console.note(f"drawn into {path}")
 
     return draw
-
-
-def _compare_tables(done: comparing.Comparison) -> None:
-    from lab import console
-    from lab.deploy import compare as comparing
-
-    rows = comparing.measured_rows(done.runs, done.fleet)
-    found = comparing.flags(done.runs, done.fleet, done.plan.evaluate)
-    flagged = {flag.strategy for flag in found}
-    console.table(list(comparing.COLUMNS), [row.cells() for row in rows.values()],
-                  title=f"Measured here ({done.fleet} servers, {done.plan.good} good, "
-                        f"{done.plan.bad} bad)",
-                  styles=["yellow" if strategy in flagged else None for strategy in rows])
-    console.table(list(comparing.COLUMNS),
-                  [claim.row.cells() for claim in comparing.AWS.values()],
-                  title="AWS Elastic Beanstalk's table")
-    for flag in found:
-        console.warn(f"{comparing.METHODS[flag.strategy]}, {flag.column}: {flag.reason}")
-    if not found:
-        console.success("the measurement agrees with AWS's table on every row")

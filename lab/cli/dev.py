@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from lab.cli import invocation, reference
+from lab.cli.images import ensure_images
+
 app = typer.Typer(help="Tools for exercise authors and CI.", no_args_is_help=True)
 
 
@@ -15,12 +18,10 @@ def check(
         help="Exercises to check; default all.")] = None,
 ) -> None:
     """Prove each exercise: it validates, starts unsolved, and its solution solves it."""
-    from lab import console
-    from lab.cli.exercise import _ensure_images
+    from lab import console  # rich, and below the engine's modules: only for this command
     from lab.devcheck import check_all
-    from lab.environment import current_settings
 
-    results = check_all(current_settings(), names, _ensure_images, console.note)
+    results = check_all(invocation.settings(), names, ensure_images, console.note)
     for result in results:
         if result.ok:
             console.success(f"{result.exercise_id}: starts unsolved, solved by its solution")
@@ -31,20 +32,21 @@ def check(
 
 
 @app.command("reference")
-def reference(
+def reference_page(
+    context: typer.Context,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Only say whether the page is up to date; exit 1 if it is stale.")
     ] = False,
 ) -> None:
     """Regenerate the CLI reference page (docs/reference/cli.md) from the commands' help."""
     from lab import console
-    from lab.docs import cli_reference
 
+    root = context.find_root().command  # the `lab` command this very command belongs to
     if not check_only:
-        console.success(f"wrote {cli_reference.write()}")
-    elif cli_reference.is_current():
-        console.success(f"{cli_reference.page_file()} is up to date")
+        console.success(f"wrote {reference.write(root)}")
+    elif reference.is_current(root):
+        console.success(f"{reference.page_file()} is up to date")
     else:
-        console.failure(f"{cli_reference.page_file()} is stale",
-                        [f"run `{cli_reference.REGENERATE}` to regenerate it"])
+        console.failure(f"{reference.page_file()} is stale",
+                        [f"run `{reference.REGENERATE}` to regenerate it"])
         raise typer.Exit(1)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
 
-from lab.docs import DEFAULT_PORT
+from lab.cli import invocation
+from lab.docs import DEFAULT_PORT, site_url
 
 
 def docs(
@@ -17,16 +19,13 @@ def docs(
         "--no-browser", help="Do not open a browser; just print the address.")] = False,
 ) -> None:
     """Serve the tutorial site on 127.0.0.1 until Ctrl-C, rebuilding it if it changed."""
-    import time
     import webbrowser
 
-    from lab import console
-    from lab.docs import site_url
+    from lab import console  # rich, the web server and mkdocs: only for this command
     from lab.docs.serve import prepare, serve
-    from lab.environment import current_settings
 
     started = time.monotonic()
-    server, site = prepare(current_settings(), port)
+    server, site = prepare(invocation.settings(), port)
     if site.built:
         console.note(f"built the tutorial site in {time.monotonic() - started:.1f} s")
     url = site_url(port)

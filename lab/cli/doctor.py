@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from lab.cli import invocation
+
 
 def doctor() -> None:
     """Check the engine, the base image, disk space, loopback ports and the SSH key."""
-    from lab import console
+    from lab import console  # rich, and the engine's modules: only for this command
     from lab import doctor as checkup
-    from lab.environment import current_settings
 
-    rows = checkup.run(current_settings())
+    rows = checkup.run(invocation.settings())
     marks = {"ok": "✓", "warn": "!", "fail": "✗"}
     colours = {"ok": None, "warn": "yellow", "fail": "red"}
     console.table(

@@ -3,43 +3,49 @@ list and prune the learner's."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lab.images.builder import BuildListener
+from lab.cli import answers, invocation
+from lab.errors import StateError
+from lab.images import builder, catalog
+from lab.images.builder import BuildListener, BuildResult
 
+# rich (through lab.console) and the engine's modules are imported by the commands that use
+# them, so that `lab --help` stays fast.
 if TYPE_CHECKING:
     from lab.console import Tasks
-    from lab.images.builder import BuildResult
     from lab.images.catalog import ImageSpec
     from lab.images.inventory import MyImageRow
 
 app = typer.Typer(help="The lab's own images (build them, move them offline), and yours.",
                   no_args_is_help=True)
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
 
 @app.command("list")
 def list_images(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     mine: Annotated[bool, typer.Option(
         "--mine", help="Only your own images, made by `lab build`.")] = False,
 ) -> None:
     """List the lab's images on this engine, then your own (`lab build`)."""
     from lab import console
-    from lab.environment import current_settings
     from lab.images import inventory
 
-    if mine:
-        _list_mine(inventory.my_rows(current_settings()), as_json)
-        return
-    rows = inventory.rows()
-    if as_json:  # the lab's images only, as ever: `--mine --json` gives yours
-        console.raw(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
-        return
-    my_rows = inventory.my_rows(current_settings())
+    with answers.answering(as_json):
+        if mine:
+            _list_mine(inventory.my_rows(invocation.settings()), as_json)
+            return
+        rows = inventory.rows()
+        if as_json:  # the lab's images only, as ever: `--mine --json` gives yours
+            answers.write([row.__dict__ for row in rows])
+            return
+        my_rows = inventory.my_rows(invocation.settings())
     if not rows:
         console.info("No lab images yet. `lab images build` makes them.")
     else:
@@ -53,12 +59,10 @@ def list_images(
 
 
 def _list_mine(rows: list[MyImageRow], as_json: bool) -> None:
-    from dataclasses import asdict
-
     from lab import console
 
     if as_json:
-        console.raw(json.dumps([asdict(row) for row in rows], indent=2) + "\n")
+        answers.write([asdict(row) for row in rows])
     elif rows:
         _my_table(rows)
     else:
@@ -84,33 +88,53 @@ def build(
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="With --force: rebuild every layer from scratch.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the build logs.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Build the lab's images; an image whose build context is unchanged is kept."""
     from lab import console
-    from lab.environment import current_settings
     from lab.locking import images_lock
 
     # A class's `lab start`s check the same images on this engine: one builder at a time.
-    with images_lock(current_settings(), console.note):
-        build_images(names, force=force, no_cache=no_cache, verbose=verbose)
+    with answers.answering(as_json), images_lock(invocation.settings(), console.note):
+        results = build_images(names, force=force, no_cache=no_cache, verbose=verbose,
+                               aside=as_json)
+    if as_json:
+        answers.write({"images": [{"name": result.name, "ref": result.ref,
+                                   "image_id": result.image_id, "outcome": result.outcome.value}
+                                  for result in results]})
 
 
 def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool = False,
-                 verbose: bool = False, quiet_when_current: bool = False) -> None:
-    """Shared by `lab images build` and by every command that needs the images first."""
+                 verbose: bool = False, quiet_when_current: bool = False,
+                 aside: bool = False) -> list[BuildResult]:
+    """Shared by `lab images build` and by every command that needs the images first; with
+    `aside`, what was built is said on stderr (stdout is a JSON document's)."""
     from lab import console
-    from lab.images import builder, catalog
 
     catalog.select(names)  # an unknown name fails here, before any progress display
     with console.tasks() as tasks:
         results = builder.ensure(names, force=force, no_cache=no_cache,
-                                 listener=_Shown(tasks, verbose))
+                                 listener=_Shown(tasks, verbose),
+                                 settings=invocation.settings())
+    say = console.note if aside else console.success
     for result in results:
         if result.outcome is builder.Outcome.BUILT:
-            console.success(f"{result.ref} built ({result.image_id.removeprefix('sha256:')[:12]})")
+            say(f"{result.ref} built ({result.image_id.removeprefix('sha256:')[:12]})")
     current = all(result.outcome is builder.Outcome.UP_TO_DATE for result in results)
     if current and not quiet_when_current:
-        console.success(f"{len(results)} images up to date")
+        say(f"{len(results)} images up to date")
+    return results
+
+
+def ensure_images(names: list[str]) -> None:
+    """What a command that needs the lab's images runs first: those whose build context
+    changed are built, and said so; nothing is said when all are current."""
+    build_images(names, quiet_when_current=True)
+
+
+def ensure_images_aside(names: list[str]) -> None:
+    """ensure_images for a command answering in JSON: what it built is said on stderr."""
+    build_images(names, quiet_when_current=True, aside=True)
 
 
 class _Shown(BuildListener):
@@ -147,7 +171,7 @@ def bootstrap(
     from lab import console
     from lab.images.bootstrap import bootstrap as run_bootstrap
 
-    ref = run_bootstrap(console.note, tag=tag)
+    ref = run_bootstrap(console.note, invocation.settings(), tag=tag)
     console.success(f"{ref} imported; `lab images build` builds the lab's images on it")
 
 
@@ -160,7 +184,7 @@ def save(
     from lab.images import bundle
 
     console.note(f"saving lab images to {file} ...")
-    saved = bundle.save(file)
+    saved = bundle.save(file, invocation.settings())
     console.success(
         f"saved {len(saved.images)} images ({saved.size / 1e6:.0f} MB, "
         f"sha256 {saved.sha256[:16]}…) to {saved.path}: {', '.join(saved.images)}"
@@ -170,13 +194,18 @@ def save(
 @app.command()
 def load(
     file: Annotated[Path, typer.Argument(help="A bundle made by `lab images save`.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Load a bundle made by `lab images save`, after checking its checksum."""
     from lab import console
     from lab.images import bundle
 
-    loaded = bundle.load(file, console.note)
-    console.success(f"loaded {len(loaded.images)} images: {', '.join(loaded.images)}")
+    with answers.answering(as_json):
+        loaded = bundle.load(file, console.note)
+    if as_json:
+        answers.write({"images": loaded.images, "sha256": loaded.sha256})
+    else:
+        console.success(f"loaded {len(loaded.images)} images: {', '.join(loaded.images)}")
 
 
 @app.command()
@@ -191,11 +220,9 @@ def prune(
     """Remove stale lab images (or all with --all); images the lab did not make, and yours,
     are kept: --mine prunes yours instead."""
     from lab import console
-    from lab.environment import current_settings
-    from lab.errors import StateError
     from lab.images import inventory
 
-    removals = (inventory.prune_mine(current_settings(), everything, console.note) if mine
+    removals = (inventory.prune_mine(invocation.settings(), everything, console.note) if mine
                 else inventory.prune(everything))
     for removal in removals:
         if removal.removed:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
+
+from lab.cli import answers, invocation
+
+# The repository's modules (the engine) and rich (through lab.console) are imported by the
+# commands that use them, so that `lab --help` stays fast.
 
 app = typer.Typer(help="The exercise's APT repository (the `repo` server).",
                   no_args_is_help=True)
@@ -16,16 +20,14 @@ def list_packages(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The packages the repository serves now, and those it withdrew."""
-    from lab import console
-    from lab.environment import current_settings
+    from lab import console, learner
     from lab.repo import publish
-    from lab.repo.prepare import running_repository
 
-    exercise, repo_id = running_repository(current_settings())
+    exercise, repo_id = learner.running_repository(invocation.settings())
     rows = publish.served(repo_id)
     if as_json:
         document = {"exercise": exercise.id, "packages": [row.as_json() for row in rows]}
-        console.raw(json.dumps(document, indent=2) + "\n")
+        answers.write(document)
         return
     console.table(["package", "version", "state", "file"],
                   [[row.name, row.version, row.state, row.file] for row in rows],
@@ -36,11 +38,9 @@ def list_packages(
 @app.command()
 def heal() -> None:
     """End the repository's outages now, as when a mirror comes back."""
-    from lab import console
-    from lab.environment import current_settings
+    from lab import console, learner
     from lab.repo import faults
-    from lab.repo.prepare import running_repository
 
-    exercise, repo_id = running_repository(current_settings())
+    exercise, repo_id = learner.running_repository(invocation.settings())
     faults.heal(repo_id)
     console.success(f"the repository of {exercise.id} answers every server again")

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lab.cli import invocation
 from lab.errors import UsageError
 
+# SSH (fabric, paramiko), the fleet and rich (through lab.console) are imported by the
+# commands that use them, so that `lab --help` stays fast.
 if TYPE_CHECKING:
     from lab.ssh import RunResult, Target
 
@@ -19,11 +22,10 @@ ServerOption = Annotated[list[str] | None, typer.Option(
 
 def _targets(everything: bool, chosen: list[str] | None) -> list[Target]:
     from lab import fleet, learner
-    from lab.environment import current_settings
 
     if not everything and not chosen:
         raise UsageError("say which servers", "Add --all, or -s SERVER (repeat for more).")
-    _, infos = learner.running(current_settings())
+    _, infos = learner.running(invocation.settings())
     return fleet.targets(fleet.pick(infos, None if everything else chosen))
 
 
@@ -77,10 +79,9 @@ def put(
     """Copy a file from your workspace to servers, in parallel."""
     from lab import learner
     from lab import ssh as remote
-    from lab.environment import current_settings
     from lab.exercises.workspace import local_file
 
-    settings = current_settings()
+    settings = invocation.settings()
     targets = _targets(everything, servers)
     source = local_file(learner.current(settings), settings, local)
     results = remote.put(targets, source, remote_path, _mode(mode))

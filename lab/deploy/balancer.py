@@ -8,13 +8,11 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from lab import reach
+from lab.docker import containers
+from lab.docker.containers import ContainerInfo
 from lab.errors import StateError
-from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.containers import ContainerInfo
 
 LB_ROLE = "lb"
 LB_NAME = "lb"  # its server label, network alias and container name suffix
@@ -77,20 +75,9 @@ def parse_upstream(text: str) -> list[Backend]:
     return found
 
 
-def find(settings: Settings, exercise_id: str) -> ContainerInfo | None:
-    """The exercise's running load balancer, if it has one."""
-    from lab.docker import containers
-
-    running = [info for info in containers.find(student=settings.student, exercise=exercise_id,
-                                                role=LB_ROLE) if info.running]
-    return running[0] if running else None
-
-
 def url(info: ContainerInfo, *, here: bool = True) -> str:
     """Where this process reaches the balancer's port 80, published on the engine's
     127.0.0.1 (lab.reach); with here=False, that address on the engine's machine."""
-    from lab import reach
-
     port = info.host_port(HTTP_PORT)
     if port is None:
         raise StateError(f"the load balancer {info.name} publishes no port {HTTP_PORT} "
@@ -101,8 +88,6 @@ def url(info: ContainerInfo, *, here: bool = True) -> str:
 
 def address(container_id: str, network: str) -> str:
     """A container's IPv4 address on that network."""
-    from lab.docker import containers
-
     details = containers.inspect(container_id) or {}
     networks = (details.get("NetworkSettings") or {}).get("Networks") or {}
     found = str((networks.get(network) or {}).get("IPAddress") or "")
@@ -120,8 +105,6 @@ def set_backends(lb_container_id: str, backends: Sequence[Backend]) -> None:
     old one in use. Returns once the new configuration is live: a graceful reload, during
     which requests under way finish on the old backends and none is dropped.
     """
-    from lab.docker import containers
-
     text = upstream_text(backends)
     result = containers.exec_run(lb_container_id, f"printf '%s' {shlex.quote(text)} | {APPLY}")
     if result.exit_code == 0:
@@ -145,27 +128,8 @@ def _nginx_words(text: str) -> str:
 
 def backends(lb_container_id: str) -> list[Backend]:
     """What the balancer is configured to send traffic to (read from its upstream.conf)."""
-    from lab.docker import containers
-
     result = containers.exec_run(lb_container_id, f"cat {UPSTREAM_FILE}")
     if result.exit_code != 0:
         raise StateError(f"the load balancer's backends cannot be read ({result.stderr.strip()})",
                          "Run `lab start` to bring it back.")
     return parse_upstream(result.stdout)
-
-
-def sync(settings: Settings, exercise_id: str) -> list[Backend]:
-    """Register every running server of the exercise, weight 1; returns them.
-
-    An exercise without a running balancer has nothing to register: [].
-    """
-    from lab import fleet
-
-    lb = find(settings, exercise_id)
-    if lb is None:
-        return []
-    network = fleet.Names(settings.student, exercise_id).network
-    chosen = [Backend(fleet.server_name(info), address(info.id, network))
-              for info in fleet.servers(settings, exercise_id) if info.running]
-    set_backends(lb.id, chosen)
-    return chosen

@@ -3,28 +3,28 @@ the image a `lab deploy` means."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from lab import __version__
-from lab.docker import labels
+from lab import __version__, fleet
+from lab.docker import images, labels
+from lab.docker.images import BuildProgress, ImageInfo
 from lab.errors import StateError, UsageError
+from lab.exercises.schema import Exercise
+from lab.exercises.workspace import workspace_path
+from lab.images import catalog
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.images import BuildProgress, ImageInfo
-    from lab.exercises.schema import Exercise
 
 APP_ROLE = "app"
 TAG_LABEL = "lab.tag"
 BUILT_AT_LABEL = "lab.built-at"
 SERVER_IMAGE_ARG = "SERVER_IMAGE"  # the workspace Dockerfiles start `FROM ${SERVER_IMAGE}`
 DOCKER_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-DEFAULT_TAG = "latest"
 IMAGE_PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")  # Docker's rule
 
 
@@ -32,8 +32,6 @@ def repository(settings: Settings) -> str:
     """Where a student's images live: `lab-learner/app`, so students never share a tag."""
     name = f"lab-{settings.student}"
     if not IMAGE_PATH_COMPONENT.match(name):  # a valid student `ann.` or `a..b`: no valid image
-        import hashlib
-
         words = "-".join(re.findall(r"[a-z0-9]+", settings.student))
         name = f"lab-{words}-{hashlib.sha256(settings.student.encode()).hexdigest()[:8]}"
     return f"{name}/app"
@@ -59,14 +57,9 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
           on_progress: Callable[[BuildProgress], None]) -> Built:
     """Build the workspace into `lab-<student>/app:<tag>`, with the exercise's network (and
     so its `repo`) reachable from RUN steps, labelled with what was built and when."""
-    import time
-
-    from lab.docker import images
-    from lab.images import catalog
-
     context = check_dockerfile(settings, exercise, dockerfile)
     network = _network_for_build(settings, exercise)
-    server = catalog.BY_NAME["server"].ref
+    server = catalog.BY_NAME["server"].ref_for(settings)
     server_info = images.inspect(server)
     content_hash = catalog.context_hash(context, server_info.id if server_info else "")
     ref = f"{repository(settings)}:{check_tag(tag)}"
@@ -87,8 +80,6 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
 
 def check_dockerfile(settings: Settings, exercise: Exercise, dockerfile: str | None) -> Path:
     """The build context (the workspace); UsageError when the Dockerfile is not there."""
-    from lab.exercises.workspace import workspace_path
-
     context = workspace_path(exercise, settings)
     name = dockerfile or "Dockerfile"
     if not (context / name).is_file():
@@ -100,8 +91,6 @@ def check_dockerfile(settings: Settings, exercise: Exercise, dockerfile: str | N
 
 def _network_for_build(settings: Settings, exercise: Exercise) -> str | None:
     """The exercise's network, where the lab's repository answers as `repo`."""
-    from lab import fleet
-
     if not exercise.spec.repository:
         return None
     names = fleet.Names(settings.student, exercise.id)
@@ -116,8 +105,6 @@ def _network_for_build(settings: Settings, exercise: Exercise) -> str | None:
 
 def resolve(settings: Settings, reference: str) -> ImageInfo:
     """The image a learner means: a tag of theirs (`v2`), or any reference or image id."""
-    from lab.docker import images
-
     reference = reference.strip()
     if not reference:
         raise UsageError("no image given", "Name one of yours, like `v2`: `lab images` lists them.")
@@ -142,8 +129,6 @@ def display_name(info: ImageInfo, settings: Settings) -> str:
 
 def student_images(settings: Settings) -> list[ImageInfo]:
     """The student's built images, newest first."""
-    from lab.docker import images
-
     found = images.list_lab_images(student=settings.student, role=APP_ROLE)
     return sorted(found, key=lambda info: info.labels.get(BUILT_AT_LABEL, ""), reverse=True)
 
@@ -153,8 +138,3 @@ def latest_build(settings: Settings, exercise_id: str) -> ImageInfo | None:
     return next((info for info in student_images(settings)
                  if info.labels.get(labels.EXERCISE) == exercise_id), None)
 
-
-def workspace_dockerfile(settings: Settings, exercise: Exercise) -> Path:
-    from lab.exercises.workspace import workspace_path
-
-    return workspace_path(exercise, settings) / "Dockerfile"

@@ -7,7 +7,11 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from lab import learner
+from lab.deploy.state import Event, StateStore, utc_now
+from lab.docker import containers
 from lab.errors import StateError, UsageError
+from lab.fleet import members
 from lab.settings import Settings
 
 Report = Callable[[str], None]
@@ -58,12 +62,9 @@ def new_seed() -> int:
 
 def unleash(settings: Settings, plan: Plan, seed: int, report: Report) -> int:
     """Cause the planned faults on the current exercise's servers; returns how many."""
-    from lab import fleet, learner
-    from lab.deploy.state import Event, StateStore, utc_now
-
     exercise = learner.current(settings)
-    by_name = {fleet.server_name(info): info
-               for info in fleet.servers(settings, exercise.id) if info.running}
+    by_name = {members.server_name(info): info
+               for info in members.servers(settings, exercise.id) if info.running}
     events = []
     for kind, names in (("kill", plan.kill), ("stop", plan.stop), ("edit", plan.edit)):
         for name in names:
@@ -80,8 +81,6 @@ def unleash(settings: Settings, plan: Plan, seed: int, report: Report) -> int:
 
 
 def _hit(kind: str, container_id: str) -> None:
-    from lab.docker import containers
-
     if kind == "kill":
         containers.remove(container_id)
     elif kind == "stop":

@@ -7,6 +7,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from lab import reach
+from lab.docker import containers
+
 HEALTH_PATH = "/health"
 HTTP_PORT = 80
 TIMEOUT_SECONDS = 30.0
@@ -25,8 +28,6 @@ class Health:
 
 def ask(port: int, timeout: float = 2.0) -> tuple[int, str]:
     """GET /health on the engine's 127.0.0.1:port: (status, first line of the body)."""
-    from lab import reach
-
     host, reached = reach.address(port)
     url = f"http://{host}:{reached}{HEALTH_PATH}"
     try:
@@ -50,8 +51,6 @@ def describe(status: int, body: str) -> str:
 def wait_healthy(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Health:
     """Poll the container's /health until it says ok, says something else for good, or
     the time is up. A container that exits is unhealthy at once, with its last words."""
-    from lab.docker import containers
-
     deadline = time.monotonic() + timeout
     port: int | None = None
     verdicts: list[str] = []
@@ -80,8 +79,6 @@ def wait_healthy(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Health:
 def wait_answering(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Health:
     """Wait until /health answers at all (ok or not): the server takes traffic, and whether
     it is healthy is judged later (traffic splitting evaluates it under load)."""
-    from lab.docker import containers
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         port = containers.published_port(container_id, HTTP_PORT)
@@ -101,8 +98,6 @@ def wait_answering(container_id: str, timeout: float = TIMEOUT_SECONDS) -> Healt
 
 def _gone(container_id: str) -> Health | None:
     """Unhealthy if the container is no longer running: it exited, or was removed."""
-    from lab.docker import containers
-
     details = containers.inspect(container_id)
     if details is None:
         return Health(False, "its container was removed")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lab.deploy.measure import Marker, timeline
-from lab.deploy.probe import ProbeRecord
+from lab.deploy.summary import Marker, timeline
+from lab.deploy.traffic import ProbeRecord
 from lab.errors import UsageError
 
 if TYPE_CHECKING:

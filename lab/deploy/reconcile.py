@@ -7,16 +7,19 @@ import math
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from lab import drift, learner
+from lab.deploy.health import Health
+from lab.deploy.release import Release, replace_server
+from lab.deploy.state import Desired, Event, StateStore, utc_now
+from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, StateError
+from lab.exercises.schema import Exercise
+from lab.fleet import members
+from lab.fleet.engine import DOCKER, Engine
+from lab.locking import state_lock
+from lab.parallel import map_in_threads
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.deploy.health import Health
-    from lab.deploy.state import Desired, Event
-    from lab.docker.containers import ContainerInfo
-    from lab.exercises.schema import Exercise
 
 Report = Callable[[str], None]
 POLL_SECONDS = 0.5  # how often --watch looks at the containers: a cheap list call
@@ -47,11 +50,9 @@ def short(image_id: str) -> str:
 def plan(desired: Desired, observed: Sequence[ContainerInfo],
          drifted: Collection[str] = ()) -> list[Action]:
     """What to do so that `observed` (the exercise's server containers) becomes `desired`."""
-    from lab import fleet
-
     by_server: dict[str, list[ContainerInfo]] = {}
     for info in observed:
-        by_server.setdefault(fleet.server_name(info), []).append(info)
+        by_server.setdefault(members.server_name(info), []).append(info)
     actions = []
     for name in desired.servers:
         found = by_server.pop(name, [])
@@ -86,21 +87,18 @@ class Reconciler:
     settings: Settings
     exercise: Exercise
     report: Report
+    engine: Engine = DOCKER
     failed_at: dict[str, float] = field(default_factory=dict)
     key: str = ""
 
     @classmethod
-    def current(cls, settings: Settings, report: Report) -> Reconciler:
-        from lab import learner
-
-        reconciler = cls(settings, learner.current(settings), report)
+    def current(cls, settings: Settings, report: Report, engine: Engine = DOCKER) -> Reconciler:
+        reconciler = cls(settings, learner.current(settings), report, engine)
         reconciler.desired()  # one clear error before anything else
         reconciler.public_key()  # and the slow import of the SSH code before any repair
         return reconciler
 
     def desired(self) -> Desired:
-        from lab.deploy.state import StateStore
-
         desired = StateStore.of(self.settings, self.exercise.id).load().desired
         if desired is None:
             raise StateError(f"nothing was deployed to {self.exercise.id} yet, so the lab has no "
@@ -110,25 +108,23 @@ class Reconciler:
     def public_key(self) -> str:
         """The lab's key, given to every server made; read once, not at each repair."""
         if not self.key:
-            from lab import ssh
-
-            self.key = ssh.public_key(ssh.ensure_key(self.settings.private_key))
+            self.key = self.engine.server_key(self.settings)
         return self.key
 
     def observe(self) -> list[ContainerInfo]:
-        from lab import fleet
+        return members.servers(self.settings, self.exercise.id, self.engine)
 
-        return fleet.servers(self.settings, self.exercise.id)
+    def _running(self) -> tuple[Exercise, list[ContainerInfo]]:
+        return self.exercise, members.fleet_containers(self.settings, self.exercise.id,
+                                                       self.engine)
 
     def drifted(self, desired: Desired, observed: Sequence[ContainerInfo]) -> set[str]:
         """Servers whose running container changed since its image (per `lab drift`)."""
-        from lab import drift, fleet
-
-        candidates = [fleet.server_name(info) for info in observed
+        candidates = [members.server_name(info) for info in observed
                       if info.running and info.image_id == desired.image_id]
         if not candidates:
             return set()
-        found = drift.fleet_drift(self.settings, candidates)
+        found = drift.exercise_drift(self.settings, self._running, candidates)
         return {server.name for server in found.drifted}
 
     def once(self, check_drift: bool = True) -> list[Action]:
@@ -138,8 +134,6 @@ class Reconciler:
         drifted = self.drifted(desired, observed) if check_drift else set()
         if not self._due(plan(desired, observed, drifted)):
             return []
-        from lab.locking import state_lock
-
         with state_lock(self.settings, self.report):
             # A deployment may have run meanwhile: look again before acting.
             desired = self.desired()
@@ -152,9 +146,6 @@ class Reconciler:
                 if now - self.failed_at.get(action.server, -RETRY_AFTER) >= RETRY_AFTER]
 
     def _apply(self, desired: Desired, actions: list[Action]) -> list[Action]:
-        from lab.deploy.state import StateStore
-        from lab.parallel import map_in_threads
-
         if not actions:
             return []
         store = StateStore.of(self.settings, self.exercise.id)
@@ -168,18 +159,13 @@ class Reconciler:
 
         outcomes = map_in_threads(repair, actions, workers=8, name="reconcile")
         if self.exercise.spec.load_balancer:  # the balancer must send to the new containers
-            from lab.deploy import balancer
-
-            balancer.sync(self.settings, self.exercise.id)
+            members.sync_balancer(self.settings, self.exercise.id, self.engine)
         return [action for action, event in zip(actions, outcomes, strict=True)
                 if not event.detail.startswith("failed")]
 
     def _repair(self, desired: Desired, action: Action) -> Event:
-        from lab.deploy.state import Event, utc_now
-        from lab.docker import containers
-
         if action.kind == "remove":
-            containers.remove(action.container_id)
+            self.engine.remove(action.container_id)
             self.report(action.text)
             return Event(at=utc_now(), kind="remove", server=action.server,
                          container_id=action.container_id, detail=action.reason)
@@ -187,8 +173,6 @@ class Reconciler:
         try:
             container_id, verdict = self._remake(desired, action.server)
         except LabError as failure:  # e.g. the engine still holds the name of a removed one
-            from lab.deploy.health import Health
-
             container_id, verdict = "", Health(False, failure.line())
         seconds = time.monotonic() - began
         if not verdict.ok:
@@ -203,17 +187,10 @@ class Reconciler:
                      container_id=container_id, detail=action.reason)
 
     def _remake(self, desired: Desired, name: str) -> tuple[str, Health]:
-        from lab.deploy import rollout
-        from lab.docker import containers
-
         server = next(item for item in self.exercise.spec.planned_servers() if item.name == name)
-        fleet = rollout.Fleet(self.settings, self.exercise, self.public_key(),
-                              desired.image_id, desired.image, dict(desired.volumes),
-                              deployment=0)
-        verdict = rollout.replace_server(fleet, server)
-        made = containers.find(student=self.settings.student, exercise=self.exercise.id,
-                               server=name)
-        return (made[0].id if made else ""), verdict
+        release = Release(self.settings, self.exercise, self.public_key(), desired.image_id,
+                          desired.image, dict(desired.volumes), deployment=0)
+        return replace_server(release, server, self.engine)
 
     def watch(self, *, drift_every: float = DRIFT_EVERY, stop_after: float | None = None) -> int:
         """Reconcile until Ctrl-C (or `stop_after` seconds); returns the repairs made."""

@@ -3,49 +3,34 @@ one at a time, each one health-checked before the next; every deployment is reco
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from lab import learner
+from lab.deploy import builds, under_traffic
+from lab.deploy.release import Release, replace_server
+from lab.deploy.state import Deployment, Desired, FleetState, Kind, Result, StateStore
+from lab.deploy.strategies import ONE_AT_A_TIME, Options
+from lab.deploy.under_traffic import Measured, MeasuredFailure
+from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, StateError, UsageError
+from lab.exercises.schema import Exercise
+from lab.fleet import members
+from lab.fleet.engine import DOCKER, Engine
+from lab.locking import state_lock
 from lab.settings import Settings
 
-if TYPE_CHECKING:
-    from lab.deploy.health import Health
-    from lab.deploy.measured import Measured
-    from lab.deploy.state import Deployment, FleetState, Kind, Result, StateStore
-    from lab.deploy.strategies import Options
-    from lab.docker.containers import ContainerInfo
-    from lab.exercises.schema import Exercise, Server
-
-STRATEGY = "one-at-a-time"
-DEPLOYMENT_LABEL = "deployment"  # lab.deployment=<number> on the containers a deployment made
 Report = Callable[[str], None]
-OnMeasured = Callable[["Measured"], None]  # shows a measured deployment as soon as it ends
+OnMeasured = Callable[[Measured], None]  # shows a measured deployment as soon as it ends
 
 
 class DeployFailed(LabError):
     """A server failed its health check, so the rollout stopped."""
 
 
-@dataclass(frozen=True)
-class Fleet:
-    """What a rollout needs to make one server's container."""
-
-    settings: Settings
-    exercise: Exercise
-    public_key: str
-    image_id: str
-    image_name: str  # as the learner knows it, shown by `lab status`
-    volumes: dict[str, str]
-    deployment: int
-
-
 def parse_volumes(options: Sequence[str]) -> dict[str, str]:
     """`NAME:/path` options: a named volume of the exercise, mounted at /path in each server."""
-    import re
-
     volumes = {}
     for option in options:
         name, _, path = option.partition(":")
@@ -60,26 +45,20 @@ def parse_volumes(options: Sequence[str]) -> dict[str, str]:
 
 def deploy(settings: Settings, reference: str, report: Report, *,
            volumes: dict[str, str] | None = None, options: Options | None = None,
-           rate: float | None = None, on_measured: OnMeasured | None = None) -> Deployment:
+           rate: float | None = None, on_measured: OnMeasured | None = None,
+           engine: Engine = DOCKER) -> Deployment:
     """Replace every server with a container of the image `reference` names."""
-    from lab.deploy import builds
-    from lab.locking import state_lock
-
     image = builds.resolve(settings, reference)
     with state_lock(settings, report):
         return roll_out(settings, image.id, builds.display_name(image, settings), report,
-                        volumes=volumes, options=options, rate=rate, on_measured=on_measured)
+                        volumes=volumes, options=options, rate=rate, on_measured=on_measured,
+                        engine=engine)
 
 
 def rollback(settings: Settings, report: Report, rate: float | None = None,
-             on_measured: OnMeasured | None = None) -> Deployment:
+             on_measured: OnMeasured | None = None, engine: Engine = DOCKER) -> Deployment:
     """Deploy again the newest image that was deployed successfully before the newest one;
     after a blue/green switch, switch back to blue instead."""
-    from lab import learner
-    from lab.deploy import builds
-    from lab.deploy.state import StateStore
-    from lab.locking import state_lock
-
     exercise = learner.current(settings)
     state = StateStore.of(settings, exercise.id).load()
     target = state.rollback_target()
@@ -87,43 +66,33 @@ def rollback(settings: Settings, report: Report, rate: float | None = None,
         raise StateError("there is nothing to roll back to: no earlier deployment of another "
                          "image succeeded", "`lab history` lists this exercise's deployments.")
     image = builds.resolve(settings, target.image_id)
-    switch = bool(state.standby) and state.standby_image_id == image.id and _all_there(
-        state.standby)
+    switch = bool(state.standby) and state.standby_image_id == image.id and all(
+        engine.exists(container_id) for container_id in state.standby)  # no `lab stop` since
     report(f"rolling back to {target.image} (deployment #{target.number})"
            + (": switching the balancer back to blue" if switch else ""))
     with state_lock(settings, report):
         return roll_out(settings, image.id, target.image, report, kind="rollback", rate=rate,
-                        switch_back=switch, on_measured=on_measured)
-
-
-def _all_there(container_ids: tuple[str, ...]) -> bool:
-    """Blue is still on standby (a `lab stop` since would have removed it)."""
-    from lab.docker import containers
-
-    return all(containers.inspect(container_id) is not None for container_id in container_ids)
+                        switch_back=switch, on_measured=on_measured, engine=engine)
 
 
 def roll_out(settings: Settings, image_id: str, image_name: str, report: Report, *,
              volumes: dict[str, str] | None = None, kind: Kind = "deploy",
              options: Options | None = None, rate: float | None = None,
-             switch_back: bool = False, on_measured: OnMeasured | None = None) -> Deployment:
+             switch_back: bool = False, on_measured: OnMeasured | None = None,
+             engine: Engine = DOCKER) -> Deployment:
     """The rollout itself, under the caller's state lock: record, replace, judge, record.
 
     Behind a load balancer a strategy runs under the probe; without one, servers are
     replaced one at a time.
     """
-    from lab import learner, ssh
-    from lab.deploy import balancer, strategies
-    from lab.deploy.state import StateStore
-
-    exercise, _ = learner.running(settings)
-    lb = balancer.find(settings, exercise.id) if exercise.spec.load_balancer else None
-    if lb is None and options is not None and options.strategy != strategies.ONE_AT_A_TIME:
+    exercise = _running_exercise(settings, engine)
+    lb = (members.load_balancer(settings, exercise.id, engine)
+          if exercise.spec.load_balancer else None)
+    if lb is None and options is not None and options.strategy != ONE_AT_A_TIME:
         raise UsageError(f"{exercise.id} has no load balancer, so only one server at a time",
                          "Deployment strategies start at exercise 12; deploy without "
                          "--strategy here.")
-    options = (options or strategies.Options(
-        strategy="rolling" if lb else strategies.ONE_AT_A_TIME)).checked(
+    options = (options or Options(strategy="rolling" if lb else ONE_AT_A_TIME)).checked(
         len(exercise.spec.server_names))
     store = StateStore.of(settings, exercise.id)
     before = store.load()
@@ -131,15 +100,15 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
         volumes = dict(before.desired.volumes) if before.desired else {}
     number = _begin(store, kind, image_name, image_id,
                     "switch back" if switch_back else options.strategy)
-    fleet = Fleet(settings, exercise, ssh.public_key(ssh.ensure_key(settings.private_key)),
-                  image_id, image_name, volumes, number)
+    release = Release(settings, exercise, engine.server_key(settings), image_id, image_name,
+                      volumes, number)
     replaced: list[str] = []
     try:
         if lb is None:
-            _replace_each(fleet, image_name, replaced, report)
-            return _succeed(store, fleet, image_name, replaced)
-        return _measured(store, fleet, lb, options, rate, report, switch_back,
-                         on_measured or (lambda _: None))
+            _replace_each(release, engine, replaced, report)
+            return _succeed(store, release, tuple(replaced))
+        return _under_traffic(store, release, lb, options, rate, report, switch_back,
+                              on_measured or (lambda _: None), engine)
     except DeployFailed as failure:
         _finish(store, number, "failed", failure.message, replaced)
         raise
@@ -152,39 +121,49 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
         raise
 
 
-def _measured(store: StateStore, fleet: Fleet, lb: ContainerInfo, options: Options,
-              rate: float | None, report: Report, switch_back: bool,
-              on_measured: OnMeasured) -> Deployment:
-    """A strategy behind the balancer, under the probe; the summary goes into the record."""
-    from lab.deploy import measured
-    from lab.deploy.state import Desired
+def _running_exercise(settings: Settings, engine: Engine) -> Exercise:
+    """The current exercise; StateError when its fleet is gone (as lab.learner.running)."""
+    exercise = learner.current(settings)
+    if not members.fleet_containers(settings, exercise.id, engine):
+        raise StateError(f"the servers of {exercise.id} are not running",
+                         f"Run `lab start {exercise.id}`.")
+    return exercise
 
+
+def _under_traffic(store: StateStore, release: Release, lb: ContainerInfo, options: Options,
+                   rate: float | None, report: Report, switch_back: bool,
+                   on_measured: OnMeasured, engine: Engine) -> Deployment:
+    """A strategy behind the balancer, under the probe; the summary goes into the record."""
     try:
-        rollout, result = measured.run(fleet, store, lb, options, rate or measured.DEFAULT_RATE,
-                                       report, switch_back=switch_back)
-    except measured.MeasuredFailure as failure:
+        rollout, result = under_traffic.run(
+            release, store, lb, options, rate or under_traffic.DEFAULT_RATE, report,
+            switch_back=switch_back, engine=engine)
+    except MeasuredFailure as failure:
         on_measured(failure.measured)
         message, summary = failure.message, failure.measured.summary.as_json()
         replaced = failure.replaced
-        store.update(lambda state: state.finish(fleet.deployment, "failed", message,
+        store.update(lambda state: state.finish(release.deployment, "failed", message,
                                                 replaced, summary=summary))
         failure.recorded = True
         raise
     on_measured(result)
-    desired = Desired(image=fleet.image_name, image_id=fleet.image_id,
-                      servers=tuple(fleet.exercise.spec.server_names), volumes=fleet.volumes)
     previous = store.load().desired
     standby = tuple(rollout.standby)
     state = store.update(lambda state: state.finish(
-        fleet.deployment, "succeeded", "", tuple(rollout.replaced), desired,
+        release.deployment, "succeeded", "", tuple(rollout.replaced), _desired(release),
         summary=result.summary.as_json()).model_copy(update={
             "standby": standby,
             "standby_image_id": previous.image_id if standby and previous else ""}))
     return state.deployments[-1]
 
 
+def _desired(release: Release) -> Desired:
+    return Desired(image=release.image_name, image_id=release.image_id,
+                   servers=tuple(release.exercise.spec.server_names), volumes=release.volumes)
+
+
 def _begin(store: StateStore, kind: Kind, image_name: str, image_id: str,
-           strategy: str = STRATEGY) -> int:
+           strategy: str) -> int:
     begun: list[Deployment] = []
 
     def change(state: FleetState) -> FleetState:
@@ -201,26 +180,23 @@ def _finish(store: StateStore, number: int, result: Result, message: str,
     store.update(lambda state: state.finish(number, result, message, tuple(replaced)))
 
 
-def _succeed(store: StateStore, fleet: Fleet, image_name: str, replaced: list[str]) -> Deployment:
-    from lab.deploy.state import Desired
-
-    desired = Desired(image=image_name, image_id=fleet.image_id,
-                      servers=tuple(fleet.exercise.spec.server_names), volumes=fleet.volumes)
-    state = store.update(lambda state: state.finish(fleet.deployment, "succeeded", "",
-                                                    tuple(replaced), desired))
+def _succeed(store: StateStore, release: Release, replaced: tuple[str, ...]) -> Deployment:
+    state = store.update(lambda state: state.finish(release.deployment, "succeeded", "",
+                                                    replaced, _desired(release)))
     return state.deployments[-1]
 
 
-def _replace_each(fleet: Fleet, image_name: str, replaced: list[str], report: Report) -> None:
-    servers = fleet.exercise.spec.planned_servers()
+def _replace_each(release: Release, engine: Engine, replaced: list[str],
+                  report: Report) -> None:
+    servers = release.servers
     for position, server in enumerate(servers):
         began = time.monotonic()
-        verdict = replace_server(fleet, server)
+        _, verdict = replace_server(release, server, engine)
         replaced.append(server.name)
         if not verdict.ok:
             untouched = [other.name for other in servers[position + 1:]]
-            raise DeployFailed(_failure_message(server.name, verdict.detail, image_name,
-                                                untouched),
+            raise DeployFailed(_failure_message(server.name, verdict.detail,
+                                                release.image_name, untouched),
                                "`lab rollback` returns the fleet to the last good image; "
                                "`lab history` shows what happened.")
         report(f"{server.name}: replaced, healthy in {time.monotonic() - began:.1f} s")
@@ -231,20 +207,3 @@ def _failure_message(server: str, detail: str, image_name: str, untouched: list[
             if untouched else "")
     return (f"{server} failed its health check on {image_name}: {detail}. The rollout "
             f"stopped{rest}")
-
-
-def replace_server(fleet: Fleet, server: Server) -> Health:
-    """Remove the server's container (if any), make a new one from the image, judge it."""
-    from lab import fleet as fleets
-    from lab.deploy import health
-    from lab.docker import containers
-
-    names = fleets.Names(fleet.settings.student, fleet.exercise.id)
-    spec = fleets.server_spec(names, server, fleet.image_id, fleet.public_key, fleet.volumes,
-                              **{DEPLOYMENT_LABEL: str(fleet.deployment),
-                                 fleets.IMAGE_NAME_LABEL: fleet.image_name})
-    for info in containers.find(student=fleet.settings.student, exercise=fleet.exercise.id,
-                                server=server.name):
-        containers.remove(info.id)
-    container_id = fleets.create(spec)
-    return health.wait_healthy(container_id)

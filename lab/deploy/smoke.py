@@ -7,7 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lab.docker import labels
+from lab.deploy import health
+from lab.docker import containers, labels
+from lab.docker.containers import ContainerSpec
+from lab.errors import LabError
 from lab.settings import Settings
 
 SMOKE_ROLE = "smoke"
@@ -25,10 +28,6 @@ def run(settings: Settings, exercise_id: str, image_id: str,
         probes: Sequence[str] = ()) -> SmokeResult:
     """Start the image on the default network (it needs nothing from the fleet), judge it,
     remove it: the lab's labels make sure nothing is left behind even after a crash."""
-    from lab.deploy import health
-    from lab.docker import containers
-    from lab.docker.containers import ContainerSpec
-
     spec = ContainerSpec(
         name=f"lab-{settings.student}-{exercise_id}-smoke-{uuid.uuid4().hex[:6]}",
         image=image_id,
@@ -47,9 +46,6 @@ def run(settings: Settings, exercise_id: str, image_id: str,
 
 
 def _probe(container_id: str, probes: Sequence[str]) -> dict[str, str]:
-    from lab.docker import containers
-    from lab.errors import LabError
-
     outputs = {}
     for probe in probes:
         try:

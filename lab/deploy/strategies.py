@@ -9,23 +9,25 @@ capacity on the probe's clock, so the summary can say what users saw at each mom
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from lab.deploy.balancer import Backend
+from lab.deploy.health import Health
+from lab.deploy.release import Release
+from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, UsageError
-
-if TYPE_CHECKING:
-    from lab.deploy.balancer import Backend
-    from lab.deploy.health import Health
-    from lab.deploy.rollout import Fleet
-    from lab.exercises.schema import Server
+from lab.exercises.schema import Server
+from lab.fleet import members
+from lab.fleet.engine import DOCKER, Engine
+from lab.parallel import map_in_threads
 
 ONE_AT_A_TIME = "one-at-a-time"  # without a balancer: each server replaced in turn
 STRATEGIES = (ONE_AT_A_TIME, "all-at-once", "rolling", "rolling-batch", "immutable",
               "traffic-split", "blue-green")
 DRAIN_SECONDS = 0.3  # after a backend leaves the balancer, before its container goes
 HEALTH_EVERY = 0.5  # how often traffic splitting asks the new group's /health
+PARALLEL = 8  # containers made or removed at once
 
 
 class StrategyFailed(LabError):
@@ -71,10 +73,11 @@ class Live:
 class Rollout:
     """The tools a strategy works with, and what it did (for the record)."""
 
-    fleet: Fleet
+    release: Release
     balancer_id: str
     mark: Callable[[int, str], None]  # (healthy backends from now on, note)
     report: Callable[[str], None]
+    engine: Engine = DOCKER
     replaced: list[str] = field(default_factory=list)
     standby: list[str] = field(default_factory=list)  # blue, after a blue/green switch
     rollback_span: tuple[float, float] | None = None
@@ -84,21 +87,27 @@ class Rollout:
 
     @property
     def servers(self) -> list[Server]:
-        return self.fleet.exercise.spec.planned_servers()
+        return self.release.servers
 
     def running(self) -> list[Live]:
         """The fleet's server containers as they are now, in server order."""
-        from lab import fleet as fleets
-        from lab.deploy import balancer
+        release = self.release
+        return self._lives(info for info in members.servers(
+            release.settings, release.exercise.id, self.engine) if info.running)
 
-        network = self._names().network
+    def standing_by(self, standby_ids: Sequence[str]) -> list[Live]:
+        """The containers a blue/green switch set aside, those still there, in server order."""
+        release = self.release
+        return self._lives(info for info in self.engine.containers(
+            student=release.settings.student, exercise=release.exercise.id)
+            if info.id in standby_ids)
+
+    def _lives(self, infos: Iterable[ContainerInfo]) -> list[Live]:
+        network = self.release.names.network
         by_name = {server.name: server for server in self.servers}
-        found = []
-        for info in fleets.servers(self.fleet.settings, self.fleet.exercise.id):
-            server = by_name.get(fleets.server_name(info))
-            if server is not None and info.running:
-                found.append(Live(server, info.id, balancer.address(info.id, network),
-                                  info.name))
+        found = [Live(by_name[members.server_name(info)], info.id,
+                      self.engine.address(info.id, network), info.name)
+                 for info in infos if members.server_name(info) in by_name]
         return sorted(found, key=lambda live: self.servers.index(live.server))
 
     # --- changing ------------------------------------------------------------------------
@@ -107,76 +116,47 @@ class Rollout:
              healthy_first: bool = True) -> list[tuple[Live, Health]]:
         """New containers of the image (named NAME+suffix), made at once, each judged: healthy,
         or (healthy_first=False) merely answering, to be judged later under traffic."""
-        from lab.parallel import map_in_threads
-
         return map_in_threads(lambda server: self._make_one(server, suffix, healthy_first),
-                              list(servers), workers=8, name="strategy")
+                              list(servers), workers=PARALLEL, name="strategy")
 
     def _make_one(self, server: Server, suffix: str,
                   healthy_first: bool) -> tuple[Live, Health]:
-        from lab import fleet as fleets
-        from lab.deploy import balancer, health, rollout
-
-        names = self._names()
-        spec = fleets.server_spec(names, server, self.fleet.image_id, self.fleet.public_key,
-                                  self.fleet.volumes,
-                                  **{rollout.DEPLOYMENT_LABEL: str(self.fleet.deployment),
-                                     fleets.IMAGE_NAME_LABEL: self.fleet.image_name})
-        if suffix:
-            from dataclasses import replace
-
-            spec = replace(spec, name=spec.name + suffix)
-        container_id = fleets.create(spec)
-        wait = health.wait_healthy if healthy_first else health.wait_answering
+        spec = self.release.spec(server, suffix)
+        container_id = self.engine.create(spec)
+        wait = self.engine.wait_healthy if healthy_first else self.engine.wait_answering
         verdict = wait(container_id)
-        live = Live(server, container_id, balancer.address(container_id, names.network),
-                    spec.name)
+        live = Live(server, container_id,
+                    self.engine.address(container_id, self.release.names.network), spec.name)
         return live, verdict
 
     def route(self, backends: Sequence[Backend], note: str) -> None:
         """Point the balancer at these backends (one graceful reload) and mark it."""
-        from lab.deploy import balancer
-
-        balancer.set_backends(self.balancer_id, backends)
+        self.engine.set_backends(self.balancer_id, backends)
         self.mark(len(backends), note)
         self.report(note)
 
     def remove(self, lives: Sequence[Live]) -> None:
-        from lab.docker import containers
-        from lab.parallel import map_in_threads
-
-        map_in_threads(lambda live: containers.remove(live.container_id), list(lives),
-                       workers=8, name="strategy")
+        map_in_threads(lambda live: self.engine.remove(live.container_id), list(lives),
+                       workers=PARALLEL, name="strategy")
 
     def settle(self, lives: Sequence[Live]) -> None:
         """Give the new containers their servers' own names, the old ones being gone."""
-        from lab.docker import containers
-
         for live in lives:
-            canonical = self._names().container(live.server.name)
+            canonical = self.release.names.container(live.server.name)
             if live.name != canonical:
-                containers.rename(live.container_id, canonical)
+                self.engine.rename(live.container_id, canonical)
                 live.name = canonical
             self.replaced.append(live.server.name)
 
     def set_aside(self, lives: Sequence[Live]) -> None:
         """Blue steps aside under names of its own, so green can take the servers' names."""
-        from lab.docker import containers
-
         for live in lives:
             live.name = live.name + "-blue"
-            containers.rename(live.container_id, live.name)
+            self.engine.rename(live.container_id, live.name)
         self.standby.extend(live.container_id for live in lives)
-
-    def _names(self):  # type: ignore[no-untyped-def]
-        from lab import fleet as fleets
-
-        return fleets.Names(self.fleet.settings.student, self.fleet.exercise.id)
 
 
 def backends(lives: Sequence[Live], weight: int = 1) -> list[Backend]:
-    from lab.deploy.balancer import Backend
-
     return [Backend(live.server.name, live.address, weight) for live in lives]
 
 
@@ -302,7 +282,7 @@ def traffic_split(rollout: Rollout, options: Options) -> None:
                              "Fix the image and deploy again.", rolled_back=True)
     rollout.route(backends(old, 100 - options.canary) + backends(new, options.canary),
                   f"{options.canary}% of traffic to the new group for {options.evaluate:g} s")
-    problem = _evaluate(new, options.evaluate)
+    problem = _evaluate(rollout, new, options.evaluate)
     if problem:
         began = rollout.clock()
         _abandon(rollout, new, old)
@@ -316,14 +296,12 @@ def traffic_split(rollout: Rollout, options: Options) -> None:
     rollout.settle(new)
 
 
-def _evaluate(new: Sequence[Live], seconds: float) -> str:
+def _evaluate(rollout: Rollout, new: Sequence[Live], seconds: float) -> str:
     """Ask every new server's /health through the evaluation; the first bad answer, or ''."""
-    from lab.deploy import health
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for live in new:
-            verdict = health.wait_healthy(live.container_id, timeout=2.0)
+            verdict = rollout.engine.wait_healthy(live.container_id, timeout=2.0)
             if not verdict.ok:
                 return f"{live.server.name}: {verdict.detail}"
         time.sleep(HEALTH_EVERY)
@@ -348,28 +326,13 @@ def blue_green(rollout: Rollout, options: Options) -> None:
                              "blue never stopped serving", "Fix the image and deploy again.",
                              rolled_back=True)
     rollout.route(backends(green), "the balancer switched to green")
-    standby(rollout, blue)
-    rollout.settle(green)
-
-
-def standby(rollout: Rollout, blue: Sequence[Live]) -> None:
     rollout.set_aside(blue)
+    rollout.settle(green)
 
 
 def switch_back(rollout: Rollout, standby_ids: Sequence[str]) -> None:
     """Blue/green's rollback: the balancer back to blue in one step, green removed."""
-    from lab import fleet as fleets
-    from lab.deploy import balancer
-    from lab.docker import containers
-
-    network = rollout._names().network
-    by_name = {server.name: server for server in rollout.servers}
-    blue = []
-    for info in containers.find(student=rollout.fleet.settings.student,
-                                exercise=rollout.fleet.exercise.id):
-        if info.id in standby_ids and fleets.server_name(info) in by_name:
-            blue.append(Live(by_name[fleets.server_name(info)], info.id,
-                             balancer.address(info.id, network), info.name))
+    blue = rollout.standing_by(standby_ids)
     if len(blue) != len(standby_ids):
         raise StrategyFailed("blue is not all there any more, so there is nothing to switch back "
                              "to", "Deploy the previous image (`lab deploy TAG`).")
@@ -379,4 +342,4 @@ def switch_back(rollout: Rollout, standby_ids: Sequence[str]) -> None:
     rollout.rollback_span = (began, rollout.clock())
     time.sleep(DRAIN_SECONDS)
     rollout.remove(green)
-    rollout.settle(sorted(blue, key=lambda live: rollout.servers.index(live.server)))
+    rollout.settle(blue)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -10,8 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lab.docker import labels
-from lab.docker.engine import api, client, engine_errors
-from lab.docker.sdk import APIError, NotFound
+from lab.docker.engine import api, client, engine_errors, sdk
+from lab.errors import EngineError
 
 LOOPBACK = "127.0.0.1"
 
@@ -137,9 +139,9 @@ def remove(container_id: str) -> None:
     with engine_errors():
         try:
             api().remove_container(container_id, force=True, v=True)
-        except NotFound:
+        except sdk().NotFound:
             pass
-        except APIError as cause:
+        except sdk().APIError as cause:
             if "already in progress" not in str(cause):
                 raise
             _wait_until_gone(container_id)
@@ -147,13 +149,11 @@ def remove(container_id: str) -> None:
 
 def _wait_until_gone(container_id: str, seconds: float = 10.0) -> None:
     """Another removal of it is under way: wait for it, so the name is free afterwards."""
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             api().inspect_container(container_id)
-        except NotFound:
+        except sdk().NotFound:
             return
         time.sleep(0.05)
 
@@ -164,7 +164,7 @@ def rename(container_id: str, name: str) -> None:
 
 
 def stop(container_id: str, grace_seconds: int = 1) -> None:
-    with engine_errors(), suppress(NotFound):
+    with engine_errors(), suppress(sdk().NotFound):
         api().stop(container_id, timeout=grace_seconds)
 
 
@@ -173,7 +173,7 @@ def logs_tail(container_id: str, lines: int = 5) -> list[str]:
     with engine_errors():
         try:
             text = api().logs(container_id, tail=lines).decode(errors="replace")
-        except NotFound:
+        except sdk().NotFound:
             return []
     return [line for line in text.splitlines() if line.strip()]
 
@@ -197,7 +197,7 @@ def inspect(container_id: str) -> dict[str, Any] | None:
     with engine_errors():
         try:
             return dict(api().inspect_container(container_id))
-        except NotFound:
+        except sdk().NotFound:
             return None
 
 
@@ -219,7 +219,7 @@ def ensure_network(name: str, network_labels: dict[str, str]) -> str:
         try:
             created = api().create_network(name, driver="bridge", labels=network_labels,
                                            check_duplicate=True)
-        except APIError as cause:
+        except sdk().APIError as cause:
             if not any(text in str(cause) for text in POOLS_USED_UP):
                 raise
             return _create_in_spare_range(name, network_labels)
@@ -234,10 +234,6 @@ POOLS_USED_UP = ("non-overlapping IPv4 address pool", "fully subnetted")
 
 
 def _create_in_spare_range(name: str, network_labels: dict[str, str]) -> str:
-    import hashlib
-
-    from lab.errors import EngineError
-
     taken = _subnets_in_use()
     candidates = list(ipaddress.IPv4Network(SPARE_RANGE).subnets(new_prefix=24))
     first = int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(candidates)
@@ -248,7 +244,7 @@ def _create_in_spare_range(name: str, network_labels: dict[str, str]) -> str:
             created = api().create_network(
                 name, driver="bridge", labels=network_labels, check_duplicate=True,
                 ipam={"Driver": "default", "Config": [{"Subnet": str(subnet)}]})
-        except APIError as cause:
+        except sdk().APIError as cause:
             if "overlap" not in str(cause).lower():
                 raise
             taken.append(subnet)  # another command took it a moment ago
@@ -276,7 +272,7 @@ def find_networks(**label_values: str) -> list[tuple[str, str]]:
 
 
 def remove_network(network_id: str) -> None:
-    with engine_errors(), suppress(NotFound):
+    with engine_errors(), suppress(sdk().NotFound):
         api().remove_network(network_id)
 
 
@@ -292,13 +288,13 @@ def ensure_volume(name: str, volume_labels: dict[str, str]) -> str:
     with engine_errors():
         try:
             found = api().inspect_volume(name)
-        except NotFound:
+        except sdk().NotFound:
             found = api().create_volume(name, driver="local", labels=volume_labels)
     return str(found["Name"])
 
 
 def remove_volume(name: str) -> None:
-    with engine_errors(), suppress(NotFound):
+    with engine_errors(), suppress(sdk().NotFound):
         api().remove_volume(name, force=True)
 
 

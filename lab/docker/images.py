@@ -9,11 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-import requests
-
 from lab.docker import labels
-from lab.docker.engine import api, client, engine_errors
-from lab.docker.sdk import APIError, ImageNotFound
+from lab.docker.engine import api, client, engine_errors, sdk
 from lab.errors import BuildError
 
 STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")
@@ -66,7 +63,7 @@ def inspect(ref: str) -> ImageInfo | None:
     with engine_errors():
         try:
             return _image_info(api().inspect_image(ref))
-        except ImageNotFound:
+        except sdk().ImageNotFound:
             return None
 
 
@@ -103,10 +100,10 @@ def pull(repository: str, tag: str) -> None:
             for event in low._stream_helper(response, decode=True):
                 if "error" in event:
                     raise BuildError(f"could not pull {repository}:{tag}: {event['error']}")
-        except APIError as cause:
+        except sdk().APIError as cause:
             reason = str(cause.explanation or cause).splitlines()[0][:200]
             raise BuildError(f"could not pull {repository}:{tag}: {reason}") from cause
-        except requests.exceptions.RequestException as cause:
+        except sdk().RequestException as cause:
             raise BuildError(
                 f"could not pull {repository}:{tag}: no answer in {PULL_TIMEOUT} s"
             ) from cause
@@ -213,9 +210,9 @@ def remove(ref: str) -> str | None:
     with engine_errors():
         try:
             client().images.remove(ref, force=False, noprune=False)
-        except ImageNotFound:
+        except sdk().ImageNotFound:
             return None
-        except APIError as cause:
+        except sdk().APIError as cause:
             return str(cause.explanation or cause)
     return None
 

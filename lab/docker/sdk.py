@@ -1,4 +1,5 @@
-"""The one module that imports docker-py; the others take what they need from here.
+"""The one module that imports docker-py (and requests, which it is built on); the others
+take what they need from here, through `lab.docker.engine.sdk()` when they first need it.
 
 docker-py imports paramiko (about 100 ms) only to offer ssh:// engines, and every `lab`
 command would pay for it. Unless DOCKER_HOST is an ssh:// URL, paramiko is hidden while
@@ -32,11 +33,19 @@ from docker.errors import (  # noqa: E402 - only after the import above
     ImageNotFound,
     NotFound,
 )
+from requests.exceptions import (  # noqa: E402 - docker-py's transport; its failures
+    RequestException,
+    SSLError,
+    Timeout,
+)
 
 __all__ = [
     "APIError",
     "DockerException",
     "ImageNotFound",
     "NotFound",
+    "RequestException",
+    "SSLError",
+    "Timeout",
     "docker",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import io
 import logging
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +73,7 @@ def _mkdocs_build(config_file: Path, site_dir: Path) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    # Material prints a banner about MkDocs 2 on every build: noise for a learner.
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    _quiet_material_banner()
     try:
         with _quiet_mkdocs():
             config = load_config(str(config_file), site_dir=str(site_dir))
@@ -84,6 +85,14 @@ def _mkdocs_build(config_file: Path, site_dir: Path) -> None:
     except MkDocsException as failure:
         raise BuildError(f"building the tutorial site failed: {failure}",
                          "Run `mkdocs build --strict` in the lab's folder to see why.") from None
+
+
+def _quiet_material_banner() -> None:
+    """Some versions of Material print a banner about MkDocs 2 on stderr when first imported:
+    noise for a learner. Imported here with stderr set aside (the banner's print takes
+    sys.stderr as it is at import), later imports are silent."""
+    with redirect_stderr(io.StringIO()):
+        importlib.import_module("material.templates")
 
 
 @contextmanager

@@ -17,6 +17,8 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from lab.exercises.schema import ExerciseSpec
+
 PAGE_PATH = "reference/exercise-format.md"
 
 INTRO = """\
@@ -207,8 +209,6 @@ class Example:
 
 def exercise_reference(example: Example | None = None) -> str:
     """The page for the lab's own ExerciseSpec."""
-    from lab.exercises.schema import ExerciseSpec
-
     return reference_markdown(ExerciseSpec, example)
 
 

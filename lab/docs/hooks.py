@@ -9,6 +9,8 @@ import posixpath
 from typing import Any
 
 from lab.docs import exercise_pages, format_reference
+from lab.environment import current_settings
+from lab.exercises.catalogue import Catalogue
 from lab.exercises.schema import Exercise
 
 EXERCISES_SECTION = "Exercises"  # the nav section the exercise pages are added to
@@ -16,10 +18,8 @@ EXERCISE_LIST_MARK = "<!-- lab:exercise-list -->"  # replaced by a table of the 
 
 
 def exercises() -> list[Exercise]:
-    """Every exercise that has a page (a README.md), in order; an invalid one stops the build."""
-    from lab.environment import current_settings
-    from lab.exercises.catalogue import Catalogue
-
+    """Every exercise that has a page (a README.md), in order; an invalid one stops the build.
+    mkdocs calls this hook, not a command: the settings are the process environment's."""
     catalogue = Catalogue.of(current_settings())
     return [exercise for exercise in catalogue.exercises() if exercise.readme.is_file()]
 

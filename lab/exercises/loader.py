@@ -10,7 +10,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lab.checks.python import module_file
 from lab.checks.specs import PythonSpec
 from lab.exercises.problems import ExerciseError, field_path, problems_from
 from lab.exercises.schema import Exercise, ExerciseSpec, Loc, Problem
@@ -107,7 +106,7 @@ def _folder_problems(spec: ExerciseSpec, folder: Path) -> list[Problem]:
         )
     for index, check in enumerate(spec.checks):
         if isinstance(check, PythonSpec):
-            module = module_file(folder, check.function.split(":")[0])
+            module = check.module_file(folder)
             if not module.is_file():
                 where = module.relative_to(folder).as_posix()
                 problems.append(

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from lab.checks.specs import AnyCheckSpec, FrozenModel, HttpSpec, Port, Text
+from lab.deploy.balancer import LB_NAME
 from lab.errors import UsageError
 from lab.exercises.solution import SolutionStep, shown
 from lab.repo.specs import (
@@ -26,7 +27,6 @@ from lab.repo.specs import (
 )
 
 LAB_SERVER_IMAGE = "server"  # the value of `image` meaning "the lab's own server image"
-LB_NAME = "lb"  # the load balancer's name (lab.deploy.balancer.LB_NAME)
 EXERCISE_ID = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 SERVER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # part of container and host names
 

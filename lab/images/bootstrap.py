@@ -7,21 +7,25 @@ packages are kept in the lab's cache, so a second bootstrap needs no network at 
 
 from __future__ import annotations
 
+import os
+import platform
+import shutil
 import subprocess
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from lab import __version__
-from lab.docker import labels
-from lab.environment import current_settings
+from lab.docker import images, labels
 from lab.errors import BuildError
-from lab.images.root import (
-    BOOTSTRAPPED_REPOSITORY,
-    SUITE,
-    Report,
-    bootstrap_blocker,
-)
+from lab.settings import IMAGE_PREFIX, Settings
+
+SUITE = "bookworm"
+BOOTSTRAPPED_REPOSITORY = f"{IMAGE_PREFIX}/debian"  # whatever LAB_IMAGE_PREFIX says
+BOOTSTRAPPED = f"{BOOTSTRAPPED_REPOSITORY}:{SUITE}"
+
+Report = Callable[[str], None]
 
 # What an imported root file system lacks compared with an image built by a Dockerfile.
 IMPORT_CHANGES = [
@@ -33,13 +37,25 @@ IMPORT_CHANGES = [
 SLIM_AWAY = ("var/lib/apt/lists", "var/cache/apt", "var/log", "var/cache/debconf")
 
 
-def bootstrap(report: Report, tag: str = SUITE) -> str:
-    """Bootstrap Debian and import it as immutable-lab/debian:TAG; returns the reference."""
+def bootstrap_blocker() -> str | None:
+    """Why debootstrap cannot run here, or None when it can."""
+    if platform.system() != "Linux":
+        return f"debootstrap needs Linux, this is {platform.system()}"
+    if os.geteuid() != 0:
+        return "debootstrap needs root (run `sudo lab images bootstrap`)"
+    if shutil.which("debootstrap") is None:
+        return "debootstrap is not installed (`apt-get install debootstrap`)"
+    return None
+
+
+def bootstrap(report: Report, settings: Settings, tag: str = SUITE) -> str:
+    """Bootstrap Debian and import it as immutable-lab/debian:TAG; returns the reference.
+
+    The packages are kept in `settings.cache_dir`, for the next bootstrap."""
     blocker = bootstrap_blocker()
     if blocker:
         raise BuildError(f"cannot bootstrap: {blocker}",
                          "Use a Linux machine, or `lab images load FILE` with a bundle.")
-    settings = current_settings()
     package_cache = settings.cache_dir / "debootstrap"
     package_cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bootstrap-", dir=settings.cache_dir) as work:
@@ -116,8 +132,6 @@ def _tar(rootfs: Path, tarball: Path) -> None:
 
 
 def _import(tarball: Path, tag: str) -> None:
-    from lab.docker import images
-
     image_labels = labels.managed(image="root", version=__version__)
     changes = [*IMPORT_CHANGES, *(f'LABEL {key}="{value}"' for key, value in image_labels.items())]
     images.import_rootfs(tarball, BOOTSTRAPPED_REPOSITORY, tag, changes)

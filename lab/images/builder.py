@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from lab import __version__
-from lab.docker import labels
+from lab.docker import images, labels
+from lab.docker.images import BuildProgress
 from lab.images import catalog, root
 from lab.images.catalog import ImageSpec
-
-if TYPE_CHECKING:  # docker-py stays out of import time until an image is really needed
-    from lab.docker.images import BuildProgress
+from lab.settings import Settings
 
 
 class Outcome(str, Enum):
@@ -51,51 +49,50 @@ def ensure(
     force: bool = False,
     no_cache: bool = False,
     listener: BuildListener | None = None,
+    settings: Settings,
 ) -> list[BuildResult]:
-    """Make sure the named images (default: all) and their parents exist and are current."""
+    """Make sure the named images (default: all) and their parents exist and are current,
+    from `settings.images_dir`, named under `settings.image_prefix`."""
     listener = listener or BuildListener()
     specs = catalog.select(names)
     parents: dict[str, tuple[str, str]] = {}  # name -> (reference, image id)
-    root_ref = root.resolve(listener.note)
+    root_ref = root.resolve(listener.note, settings)
     parents["root"] = (root_ref, _image_id(root_ref))
     results = []
     for spec in specs:
-        result = _ensure_one(spec, parents[spec.parent], force, no_cache, listener)
-        parents[spec.name] = (spec.ref, result.image_id)
+        result = _ensure_one(spec, settings, parents[spec.parent], force, no_cache, listener)
+        parents[spec.name] = (result.ref, result.image_id)
         results.append(result)
     return results
 
 
 def _image_id(ref: str) -> str:
-    from lab.docker import images
-
     info = images.inspect(ref)
     return info.id if info else ""
 
 
 def _ensure_one(
-    spec: ImageSpec, parent: tuple[str, str], force: bool, no_cache: bool,
+    spec: ImageSpec, settings: Settings, parent: tuple[str, str], force: bool, no_cache: bool,
     listener: BuildListener,
 ) -> BuildResult:
-    from lab.docker import images
-
     parent_ref, parent_id = parent
-    wanted_hash = catalog.context_hash(spec.context, parent_id)
-    existing = images.inspect(spec.ref)
+    ref, context = spec.ref_for(settings), spec.context_for(settings)
+    wanted_hash = catalog.context_hash(context, parent_id)
+    existing = images.inspect(ref)
     if existing and not force and existing.labels.get(labels.CONTEXT_HASH) == wanted_hash:
-        result = BuildResult(spec.name, spec.ref, existing.id, Outcome.UP_TO_DATE)
+        result = BuildResult(spec.name, ref, existing.id, Outcome.UP_TO_DATE)
         listener.done(spec, result)
         return result
     listener.start(spec)
     image_id = images.build(
-        spec.context,
-        spec.ref,
+        context,
+        ref,
         labels.managed(image=spec.name, version=__version__, context_hash=wanted_hash),
         {spec.parent_arg: parent_ref},
         _forward_progress(spec, listener),
         no_cache=no_cache,
     )
-    result = BuildResult(spec.name, spec.ref, image_id, Outcome.BUILT)
+    result = BuildResult(spec.name, ref, image_id, Outcome.BUILT)
     listener.done(spec, result)
     return result
 

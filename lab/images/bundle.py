@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import IO
 
 from lab import __version__
+from lab.docker import images
 from lab.errors import BuildError, UsageError
+from lab.images import inventory, root
+from lab.settings import Settings
 
 FORMAT = 1
 MANIFEST = "bundle.json"
@@ -52,13 +55,11 @@ class _HashingWriter(io.RawIOBase):
         return self.sink.write(data)
 
 
-def bundle_refs() -> list[str]:
-    """Every tagged lab image, plus the Debian root the lab's images were built from; never a
-    learner's own image (those are theirs, and `lab build` remakes them)."""
-    from lab.environment import current_settings
-    from lab.images import inventory, root
-
-    prefix = f"{current_settings().image_prefix}/"  # not another set's (LAB_IMAGE_PREFIX, tests)
+def bundle_refs(settings: Settings) -> list[str]:
+    """Every tagged lab image under the settings' prefix (not another set's: LAB_IMAGE_PREFIX,
+    tests), plus the Debian root the lab's images were built from; never a learner's own
+    image (those are theirs, and `lab build` remakes them)."""
+    prefix = f"{settings.image_prefix}/"
     refs = {tag for info in inventory.lab_images() for tag in info.tags
             if tag.startswith(prefix)}
     found_root = root.local_root()
@@ -67,10 +68,9 @@ def bundle_refs() -> list[str]:
     return sorted(refs)
 
 
-def save(path: Path) -> BundleInfo:
-    from lab.docker import images
-
-    refs = bundle_refs()
+def save(path: Path, settings: Settings) -> BundleInfo:
+    """Save the lab's images (those under `settings.image_prefix`) into the bundle `path`."""
+    refs = bundle_refs(settings)
     if not refs:
         raise UsageError("there are no lab images to save", "Run `lab images build` first.")
     partial_images = path.with_name(path.name + ".images.partial")
@@ -144,8 +144,6 @@ def verify(path: Path, manifest: dict[str, object]) -> None:
 
 
 def load(path: Path, report: Callable[[str], None] = lambda _: None) -> BundleInfo:
-    from lab.docker import images
-
     manifest = read_manifest(path)
     report(f"checking the checksum of {path}")
     verify(path, manifest)

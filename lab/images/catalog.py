@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.environment import current_settings
 from lab.errors import UsageError
+from lab.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,16 @@ class ImageSpec:
     parent_arg: str  # the Dockerfile ARG that receives the parent's reference
     summary: str
 
-    @property
-    def ref(self) -> str:
-        return f"{current_settings().image_prefix}/{self.name}:latest"
+    def ref_for(self, settings: Settings) -> str:
+        """Its reference under the settings' image prefix (LAB_IMAGE_PREFIX)."""
+        return f"{settings.image_prefix}/{self.name}:latest"
 
-    @property
-    def context(self) -> Path:
-        return current_settings().images_dir / self.name
+    def context_for(self, settings: Settings) -> Path:
+        """Its build context in the settings' images folder (LAB_IMAGES)."""
+        return settings.images_dir / self.name
 
+    # The environment's: for the callers that do not pass settings yet (lab.fleet,
+    # lab.deploy.builds, bench/); to go once they do.
 
 SPECS: tuple[ImageSpec, ...] = (
     ImageSpec("base", "root", "ROOT", "Debian bookworm, slimmed, with tini"),

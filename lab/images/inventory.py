@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from lab.deploy import builds
 from lab.deploy.builds import APP_ROLE, BUILT_AT_LABEL, TAG_LABEL
-from lab.docker import labels
+from lab.deploy.state import StateStore
+from lab.docker import containers, images, labels
+from lab.docker.images import ImageInfo
+from lab.errors import StateError
 from lab.images import catalog
-
-if TYPE_CHECKING:
-    from lab.docker.images import ImageInfo
-    from lab.settings import Settings
+from lab.locking import state_lock
+from lab.settings import Settings
 
 # Children before parents: the engine refuses to remove an image another one is built on.
 REMOVAL_ORDER = ["repo", "server", "base", "root"]
@@ -60,8 +61,6 @@ def is_learners(info: ImageInfo) -> bool:
 
 def lab_images() -> list[ImageInfo]:
     """The lab's own images on the engine, tagged or not; never a learner's."""
-    from lab.docker import images
-
     return [info for info in images.list_lab_images() if not is_learners(info)]
 
 
@@ -86,8 +85,6 @@ def _order_key(row: ImageRow) -> tuple[int, str, str]:
 def prune(everything: bool) -> list[Removal]:
     """Remove stale lab images, or with `everything` all of them; never an unlabelled one,
     nor a learner's."""
-    from lab.docker import images
-
     removals = []
     for info in sorted(lab_images(), key=_removal_key):
         if info.tags and not everything:
@@ -105,8 +102,6 @@ def _removal_key(info: ImageInfo) -> int:
 
 def my_rows(settings: Settings) -> list[MyImageRow]:
     """The learner's own images, newest first."""
-    from lab.deploy import builds
-
     own = builds.repository(settings) + ":"
     return [
         MyImageRow(
@@ -136,10 +131,6 @@ def prune_mine(settings: Settings, everything: bool,
     """Remove the learner's images that no container uses: those a rebuild left untagged,
     or with `everything` all of them. Without `everything`, an image a recorded deployment
     ran is kept, so `lab rollback` can still go back to it."""
-    from lab.deploy import builds
-    from lab.docker import containers, images
-    from lab.locking import state_lock
-
     with state_lock(settings, waiting):  # not while a deployment makes containers
         used = {info.image_id for info in containers.find()}
         if not everything:
@@ -158,9 +149,6 @@ def prune_mine(settings: Settings, everything: bool,
 
 def deployed_images(settings: Settings) -> set[str]:
     """The ids of every image the learner's recorded deployments ran, in any exercise."""
-    from lab.deploy.state import StateStore
-    from lab.errors import StateError
-
     found: set[str] = set()
     for path in sorted((settings.student_dir / "deployments").glob("*.json")):
         try:

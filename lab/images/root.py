@@ -2,68 +2,42 @@
 
 from __future__ import annotations
 
-import os
-import platform
-import shutil
-from collections.abc import Callable
-
+from lab.docker import images
 from lab.errors import BuildError
-from lab.settings import IMAGE_PREFIX
+from lab.images.bootstrap import BOOTSTRAPPED, SUITE, Report, bootstrap, bootstrap_blocker
+from lab.settings import Settings
 
-SUITE = "bookworm"
 OFFICIAL_REPOSITORY = "debian"
 OFFICIAL_TAG = f"{SUITE}-slim"
 OFFICIAL = f"{OFFICIAL_REPOSITORY}:{OFFICIAL_TAG}"
-BOOTSTRAPPED_REPOSITORY = f"{IMAGE_PREFIX}/debian"
-BOOTSTRAPPED = f"{BOOTSTRAPPED_REPOSITORY}:{SUITE}"
 
-Report = Callable[[str], None]
+# The bootstrap's image and blocker are also this module's answers (`lab doctor` asks here).
+__all__ = ["BOOTSTRAPPED", "OFFICIAL", "bootstrap_blocker", "local_root", "resolve"]
 
 
 def local_root() -> str | None:
     """A Debian root image the engine already has, the lab's own bootstrap first."""
-    from lab.docker import images
-
     for ref in (BOOTSTRAPPED, OFFICIAL):
         if images.inspect(ref) is not None:
             return ref
     return None
 
 
-def offline() -> bool:
-    """LAB_OFFLINE=1 skips the registry entirely (classrooms that know they have none)."""
-    from lab.environment import current_settings
-
-    return current_settings().offline
-
-
-def bootstrap_blocker() -> str | None:
-    """Why debootstrap cannot run here, or None when it can."""
-    if platform.system() != "Linux":
-        return f"debootstrap needs Linux, this is {platform.system()}"
-    if os.geteuid() != 0:
-        return "debootstrap needs root (run `sudo lab images bootstrap`)"
-    if shutil.which("debootstrap") is None:
-        return "debootstrap is not installed (`apt-get install debootstrap`)"
-    return None
-
-
-def resolve(report: Report) -> str:
+def resolve(report: Report, settings: Settings) -> str:
     """The root image reference, obtaining it if needed, in the documented order:
-    present locally; pulled from a registry; bootstrapped with debootstrap; else an error."""
+    present locally; pulled from a registry (never when `settings.offline`, LAB_OFFLINE=1:
+    classrooms that know they have none); bootstrapped with debootstrap; else an error."""
     found = local_root()
     if found:
         return found
-    pull_failure = "skipped (LAB_OFFLINE is set)" if offline() else _try_pull(report)
+    pull_failure = "skipped (LAB_OFFLINE is set)" if settings.offline else _try_pull(report)
     if pull_failure is None:
         return OFFICIAL
     blocker = bootstrap_blocker()
     if blocker is None:
         report(f"{OFFICIAL} is not here and the registry failed ({pull_failure}); "
                "building it offline with `lab images bootstrap` (debootstrap)")
-        from lab.images.bootstrap import bootstrap
-
-        return bootstrap(report)
+        return bootstrap(report, settings)
     raise BuildError(
         f"no Debian base image: none on this engine, pull {pull_failure}, and {blocker}",
         "Run `lab images bootstrap` on a Linux machine with debootstrap, or load a classroom "
@@ -73,8 +47,6 @@ def resolve(report: Report) -> str:
 
 def _try_pull(report: Report) -> str | None:
     """Pull the official image; None on success, else the reason it failed."""
-    from lab.docker import images
-
     report(f"pulling {OFFICIAL}")
     try:
         images.pull(OFFICIAL_REPOSITORY, OFFICIAL_TAG)

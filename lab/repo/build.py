@@ -11,13 +11,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lab.docker.archives import Member, OneOff, pack, run_one_off
 from lab.errors import BuildError
 from lab.repo.sources import StagedPackage
-
-if TYPE_CHECKING:
-    from lab.docker.archives import Member
 
 CACHE_FOLDER = "debs"
 SOURCE_ROOT = "src"  # the trees go to /tmp/src/<stem>/ in the builder
@@ -72,8 +69,6 @@ def build(staged: Sequence[StagedPackage], cache: Path, image: str, labels: dict
 
 def _build_in_container(staged: Sequence[StagedPackage], cache: Path, image: str,
                         labels: dict[str, str]) -> None:
-    from lab.docker.archives import OneOff, pack, run_one_off
-
     job = OneOff(image=image, script=BUILD_SCRIPT, labels=labels, inputs=pack(_members(staged)),
                  environment={"SOURCE_DATE_EPOCH": "1700000000"})
     result = run_one_off(job)
@@ -91,8 +86,6 @@ def _build_in_container(staged: Sequence[StagedPackage], cache: Path, image: str
 
 
 def _members(staged: Sequence[StagedPackage]) -> list[Member]:
-    from lab.docker.archives import Member
-
     members = [Member(SOURCE_ROOT, 0o755)]
     for package in staged:
         root = f"{SOURCE_ROOT}/{_stem(package)}"

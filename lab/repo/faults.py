@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from lab.docker.archives import Member, pack, put_archive
+from lab.docker.containers import exec_run
 from lab.errors import StateError
 from lab.repo.sources import Entry
 from lab.repo.specs import (
@@ -188,8 +190,6 @@ def heal(repo_id: str) -> None:
 
 def refresh_clients(repo_id: str, addresses: Mapping[str, str]) -> None:
     """Servers restarted may have new addresses: tell nginx who is who again."""
-    from lab.docker.archives import Member, pack, put_archive
-
     entry = clients_file(addresses)
     put_archive(repo_id, "/", pack([Member(entry.path, entry.mode, entry.data)]))
     _run(repo_id, "nginx -s reload", "reload its configuration")
@@ -197,14 +197,10 @@ def refresh_clients(repo_id: str, addresses: Mapping[str, str]) -> None:
 
 def log(repo_id: str) -> str:
     """The fault log: what was armed, watched, fired and healed, one line each."""
-    from lab.docker.containers import exec_run
-
     return exec_run(repo_id, f"cat {LOG} 2>/dev/null || true").stdout
 
 
 def _run(repo_id: str, command: str, purpose: str) -> None:
-    from lab.docker.containers import exec_run
-
     result = exec_run(repo_id, command)
     if result.exit_code != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()

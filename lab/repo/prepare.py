@@ -4,17 +4,17 @@ provisioned, faults armed; on a start that kept the fleet, only the server map r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from lab.docker import labels
+from lab import fleet
+from lab.deploy.state import StateStore
+from lab.docker import containers, labels
+from lab.docker.containers import ContainerInfo
 from lab.errors import StateError
+from lab.exercises.schema import Exercise
+from lab.fleet import Converged
+from lab.repo import build, faults, provision, publish, sources
 from lab.repo.specs import PackageRef, RepositoryFault
 from lab.settings import Settings
-
-if TYPE_CHECKING:
-    from lab.docker.containers import ContainerInfo
-    from lab.exercises.schema import Exercise
-    from lab.fleet import Converged
 
 Report = Callable[[str], None]
 BUILDER_ROLE = "builder"
@@ -37,8 +37,6 @@ def prepare_repository(exercise: Exercise, settings: Settings, converged: Conver
         except BaseException:
             # Half-provisioned servers would be kept by the next start, never finished:
             # remove them, so that the next start begins afresh (Ctrl-C included).
-            from lab import fleet
-
             fleet.stop(settings, exercise.id)
             raise
     elif spec.repository:
@@ -47,9 +45,6 @@ def prepare_repository(exercise: Exercise, settings: Settings, converged: Conver
 
 def _set_up(exercise: Exercise, settings: Settings, infos: Sequence[ContainerInfo],
             report: Report) -> None:
-    from lab import fleet
-    from lab.repo import faults, provision
-
     spec = exercise.spec
     containers = {fleet.server_name(info): info.id for info in fleet.pick(infos, None)}
     repo_id, armed = None, False
@@ -68,8 +63,6 @@ def _set_up(exercise: Exercise, settings: Settings, infos: Sequence[ContainerInf
 
 
 def _deployed(settings: Settings, exercise: Exercise) -> bool:
-    from lab.deploy.state import StateStore
-
     return StateStore.of(settings, exercise.id).load().desired is not None
 
 
@@ -77,14 +70,12 @@ def _publish(exercise: Exercise, settings: Settings, infos: Sequence[ContainerIn
              repo_id: str, report: Report) -> dict[PackageRef, str]:
     """Build what is missing, upload every package and fault file at once, serve the first
     set; returns each package's .deb file name."""
-    from lab import fleet
-    from lab.repo import build, faults, publish, sources
-
     spec = exercise.spec
     names = fleet.Names(settings.student, exercise.id)
     staged = sources.stage_all(exercise.folder, spec.ever_published())
     built = build.build(staged, build.cache_dir(settings.cache_dir),
-                        fleet.image_ref(fleet.REPO_ROLE), names.labels(BUILDER_ROLE), report)
+                        fleet.image_ref(fleet.REPO_ROLE, settings), names.labels(BUILDER_ROLE),
+                        report)
     filenames = {package.staged.ref: package.filename for package in built.packages}
     fault_files = faults.repository_files(spec.faults, spec.expand, filenames)
     clients = faults.clients_file(addresses(infos, names.network))
@@ -96,17 +87,12 @@ def _publish(exercise: Exercise, settings: Settings, infos: Sequence[ContainerIn
 
 def _refresh_clients(exercise: Exercise, settings: Settings,
                      infos: Sequence[ContainerInfo]) -> None:
-    from lab import fleet
-    from lab.repo import faults
-
     network = fleet.Names(settings.student, exercise.id).network
     faults.refresh_clients(repository_id(infos), addresses(infos, network))
 
 
 def repository_id(infos: Sequence[ContainerInfo]) -> str:
     """The exercise's repo container; StateError when it is not running."""
-    from lab import fleet
-
     for info in infos:
         if info.labels.get(labels.ROLE) == fleet.REPO_ROLE and info.running:
             return info.id
@@ -116,9 +102,6 @@ def repository_id(infos: Sequence[ContainerInfo]) -> str:
 
 def addresses(infos: Sequence[ContainerInfo], network: str) -> dict[str, str]:
     """Each server's address on the exercise network, by server name."""
-    from lab import fleet
-    from lab.docker import containers
-
     found = {}
     for info in fleet.pick(infos, None):
         details = containers.inspect(info.id) or {}
@@ -128,13 +111,3 @@ def addresses(infos: Sequence[ContainerInfo], network: str) -> dict[str, str]:
             found[fleet.server_name(info)] = str(address)
     return found
 
-
-def running_repository(settings: Settings) -> tuple[Exercise, str]:
-    """The current exercise and its repo container, for `lab repo ...`."""
-    from lab import learner
-
-    exercise, infos = learner.running(settings)
-    if not exercise.spec.repository:
-        raise StateError(f"{exercise.id} has no repository",
-                         "Its servers install nothing from the lab; nothing to show.")
-    return exercise, repository_id(infos)

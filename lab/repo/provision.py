@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from lab.docker.containers import exec_run
 from lab.errors import UsageError
 from lab.repo import publish
 from lab.repo.specs import FaultSpec, HandEditSpec, HoldSpec, PackageRef, ProvisionStep
@@ -69,8 +70,6 @@ def server_faults(faults: Sequence[FaultSpec], containers: Mapping[str, str],
 
 def run_everywhere(job: ServerCommand, containers: Mapping[str, str]) -> None:
     """The command on every server of the job at once; the first failure is a UsageError."""
-    from lab.docker.containers import exec_run
-
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="provision") as pool:
         results = list(pool.map(lambda name: exec_run(containers[name], job.command),
                                 job.servers))

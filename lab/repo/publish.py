@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from lab.docker.archives import Member, pack, put_archive
+from lab.docker.containers import exec_run
 from lab.errors import StateError
 from lab.repo.build import BuiltPackage
 from lab.repo.sources import Entry
@@ -35,8 +37,6 @@ class Served:
 
 def upload(repo_id: str, packages: Sequence[BuiltPackage], extra: Iterable[Entry]) -> None:
     """The .debs into the library and the other files in place: one archive, nothing served."""
-    from lab.docker.archives import Member, pack, put_archive
-
     members = [Member(f"{LIBRARY}/{package.filename}", 0o644, package.path.read_bytes())
                for package in packages]
     members += [Member(entry.path, entry.mode, entry.data) for entry in extra]
@@ -54,8 +54,6 @@ def withdraw(repo_id: str, files: Sequence[str]) -> None:
 
 
 def _script(repo_id: str, script: str, files: Sequence[str]) -> None:
-    from lab.docker.containers import exec_run
-
     result = exec_run(repo_id, shlex.join([f"/usr/local/sbin/{script}", *files]))
     if result.exit_code != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
@@ -66,8 +64,6 @@ def _script(repo_id: str, script: str, files: Sequence[str]) -> None:
 
 def served(repo_id: str) -> list[Served]:
     """What the repository serves now (its index) and what was withdrawn, by name and version."""
-    from lab.docker.containers import exec_run
-
     result = exec_run(repo_id, f"cat {INDEX}; echo {SEPARATOR}; ls {WITHDRAWN}")
     if result.exit_code != 0:
         raise StateError("the repository's index cannot be read",

@@ -32,7 +32,7 @@ def prove_a_learner_reaches_the_servers(engine: FarEngine, student: str,
                                         forwards: str) -> None:
     """Start, run, check, a web page and a 3 MB file both ways, from where the published
     ports cannot be reached directly. `forwards`: the module whose forwarded() lists the
-    lab's own forwards (lab.ssh or lab.docker.tunnels)."""
+    lab's own forwards (lab.reach.ssh_tunnel or lab.reach.exec_relay)."""
     env = {"LAB_STUDENT": student}
     started = engine.lab("start", EXERCISE, env=env)
     assert started.returncode == 0, started.stdout + started.stderr
@@ -63,7 +63,7 @@ def prove_a_learner_reaches_the_servers(engine: FarEngine, student: str,
         "from lab.environment import current_settings\n"
         f"infos = fleet.servers(current_settings(), {EXERCISE!r})\n"
         "with fleet.FleetExecutor(infos) as executor:\n"
-        "    print(executor.http_get('web1', 80, '/').status)\n"
+        "    print(executor.http('web1', 80, '/').status)\n"
         "print(sorted(forwards.forwarded()))\n"), env=env, timeout=120)
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.split("\n")[:2] == ["200", f"[{http_port}]"], asked.stdout

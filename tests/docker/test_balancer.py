@@ -127,7 +127,7 @@ def started(student: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     match = re.search(r"^Load balancer: (http://127\.0\.0\.1:\d+)$", shown, re.MULTILINE)
     assert match, shown
     settings = current_settings()
-    info = balancer.find(settings, EXERCISE)
+    info = fleet.load_balancer(settings, EXERCISE)
     assert info is not None
     network = fleet.Names(student, EXERCISE).network
     by_server = {fleet.server_name(server): Backend(fleet.server_name(server),
@@ -142,7 +142,7 @@ def addresses(backends: Sequence[Backend]) -> set[str]:
 
 
 def test_start_puts_every_server_behind_the_balancer(started: Started, student: str) -> None:
-    info = balancer.find(started.settings, EXERCISE)
+    info = fleet.load_balancer(started.settings, EXERCISE)
     assert info is not None and balancer.url(info) == started.url
     assert balancer.backends(started.lb_id) == [started.backends[web] for web in WEBS]
     assert get(f"{started.url}/lb-health")[0] == 200

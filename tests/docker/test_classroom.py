@@ -145,6 +145,7 @@ def test_class_reset_of_one_student_leaves_the_other_alone(two_students: Class) 
     code, out, err = two_students.lab("class", "reset", "--student", bob)
     assert code == 0, out + err
     assert bob in out and alice not in out
+    assert f"removed every lab resource of {bob}: 4 containers" in out
     assert container_ids(bob) == {}
     assert container_ids(alice) == alices  # the same containers: untouched
 
@@ -153,6 +154,9 @@ def test_class_reset_of_one_student_leaves_the_other_alone(two_students: Class) 
     assert container_ids(alice) == {}
     code, out, _ = two_students.lab("class", "status", "--json")
     assert all(row["done"] == 0 for row in json.loads(out)["students"])
+    code, out, err = two_students.lab("class", "stop")
+    assert code == 0, out + err
+    assert out.count("No exercise is started; nothing to stop.") == 2
 
 
 def test_a_roster_over_two_engines_starts_and_resets_on_both(

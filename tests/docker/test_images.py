@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from lab.docker import engine
+from lab.environment import current_settings
 from lab.images import catalog
+from lab.settings import Settings
 from tests.docker.conftest import docker
 from tests.helpers import run_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
-LAB_REFS = [spec.ref for spec in catalog.SPECS]
+DEFAULTS = Settings(home=Path("/nonexistent"), student="learner")  # the images' names and folder
+LAB_REFS = [spec.ref_for(DEFAULTS) for spec in catalog.SPECS]
 
 
 def image_ids(refs: list[str], host: str | None = None) -> dict[str, str]:
@@ -34,7 +38,7 @@ def test_build_with_nothing_changed_keeps_every_image() -> None:
 def test_a_changed_file_rebuilds_that_image_only(tmp_path: Path) -> None:
     prefix = f"lab-test-{os.getpid()}"
     images = tmp_path / "images"
-    shutil.copytree(catalog.BY_NAME["base"].context.parent, images)
+    shutil.copytree(DEFAULTS.images_dir, images)
     env = {"LAB_IMAGES": str(images), "LAB_IMAGE_PREFIX": prefix}
     try:
         first = run_lab("images", "build", env=env)
@@ -103,7 +107,7 @@ def test_prune_leaves_images_the_lab_did_not_make(tmp_path: Path, second_engine:
 
 
 def test_a_learners_image_is_theirs_not_the_labs(
-    tmp_path: Path, second_engine: str, student: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, second_engine: str, student: str
 ) -> None:
     """Listed apart as "Your images", never pruned or bundled as the lab's; `--mine` prunes."""
     from lab.images import bundle
@@ -112,9 +116,10 @@ def test_a_learners_image_is_theirs_not_the_labs(
     assert run_lab("images", "save", str(saved)).returncode == 0
     clean = {"DOCKER_HOST": second_engine, "LAB_STUDENT": student}
     assert run_lab("images", "load", str(saved), env=clean).returncode == 0
-    monkeypatch.setenv("DOCKER_HOST", second_engine)
-    rebuilt = _learner_image(tmp_path, student, "1.0")  # then t1 again: this one is untagged
-    mine = _learner_image(tmp_path, student, "2.0")
+    with engine.using(engine.Engine(host=second_engine)):
+        rebuilt = _learner_image(tmp_path, student, "1.0")  # then t1 again: this one is untagged
+        mine = _learner_image(tmp_path, student, "2.0")
+        bundled = bundle.bundle_refs(DEFAULTS)
 
     listed = run_lab("images", "list", env=clean)
     assert listed.returncode == 0, listed.stderr
@@ -125,7 +130,7 @@ def test_a_learners_image_is_theirs_not_the_labs(
     assert "immutable-lab/server:latest" in lab_part and student not in lab_part
     as_json = json.loads(run_lab("images", "list", "--json", env=clean).stdout)
     assert {row["name"] for row in as_json} == {"root", *catalog.BY_NAME}
-    assert not [ref for ref in bundle.bundle_refs() if student in ref]
+    assert not [ref for ref in bundled if student in ref]
 
     pruned = run_lab("images", "prune", "--all", env=clean)
     assert pruned.returncode == 0, pruned.stderr
@@ -154,7 +159,7 @@ def _learner_image(where: Path, student: str, version: str) -> str:
     context = where / f"context-{version}"
     context.mkdir()
     (context / "Dockerfile").write_text(
-        f"FROM {catalog.BY_NAME['server'].ref}\nLABEL version={version}\n")
+        f"FROM {catalog.BY_NAME['server'].ref_for(DEFAULTS)}\nLABEL version={version}\n")
     image_labels = labels.managed(
         student=student, exercise="07-golden-image", role="app", tag="t1",
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -174,20 +179,19 @@ def _tar(folder: Path, where: Path) -> Path:
     return path
 
 
-def test_no_registry_means_a_fast_failed_pull_then_bootstrap(
-    second_engine: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_registry_means_a_fast_failed_pull_then_bootstrap(second_engine: str) -> None:
     """On an engine with no Debian image and no registry, the root is bootstrapped."""
     from lab.images import root
 
-    monkeypatch.setenv("DOCKER_HOST", second_engine)
-    monkeypatch.delenv("LAB_OFFLINE", raising=False)
+    settings = current_settings()  # online: this test's LAB_HOME, LAB_OFFLINE unset
     notes: list[tuple[float, str]] = []
     started = time.monotonic()
-    assert (
-        root.resolve(lambda note: notes.append((time.monotonic() - started, note)))
-        == root.BOOTSTRAPPED
-    )
+    with engine.using(engine.Engine(host=second_engine)):
+        resolved = root.resolve(lambda note: notes.append((time.monotonic() - started, note)),
+                                settings)
+        again: list[str] = []
+        resolved_again = root.resolve(again.append, settings)
+    assert resolved == root.BOOTSTRAPPED
     said = [note for _, note in notes]
     assert said[0] == f"pulling {root.OFFICIAL}"
     assert "registry failed" in said[1] and "lab images bootstrap" in said[1]
@@ -197,6 +201,5 @@ def test_no_registry_means_a_fast_failed_pull_then_bootstrap(
     )
     assert '"lab.image":"root"' in labels and '"lab.managed":"true"' in labels
 
-    again: list[str] = []
-    assert root.resolve(again.append) == root.BOOTSTRAPPED
+    assert resolved_again == root.BOOTSTRAPPED
     assert again == [], "a root image already present is used without any pull"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from lab.docker import containers
 from lab.docker.probes import Prober
 from lab.images import catalog
+from lab.settings import Settings
+
+SERVER = catalog.BY_NAME["server"].ref_for(Settings(home=Path("/nonexistent"), student="t"))
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
@@ -20,7 +24,7 @@ def container() -> Iterator[str]:
     name = f"lab-test-probe-{uuid.uuid4().hex[:8]}"
     container_id = subprocess.run(
         ["docker", "run", "-d", "--name", name, "--label", "lab.managed=true",
-         "--label", "lab.role=test", catalog.BY_NAME["server"].ref],
+         "--label", "lab.role=test", SERVER],
         capture_output=True, text=True, check=True).stdout.strip()
     # lab-init writes the host key and the version page, then starts nginx and sshd.
     subprocess.run(["docker", "exec", container_id, "sh", "-c",

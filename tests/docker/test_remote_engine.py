@@ -154,7 +154,7 @@ def test_the_docker_cli_reaches_the_engine_over_ssh(ssh_engine: SshEngine) -> No
 
 def test_start_check_and_run_reach_the_servers_through_the_tunnel(
         ssh_engine: SshEngine, student: str) -> None:
-    prove_a_learner_reaches_the_servers(ssh_engine, student, "lab.ssh")
+    prove_a_learner_reaches_the_servers(ssh_engine, student, "lab.reach.ssh_tunnel")
 
 
 def test_class_start_places_a_student_on_the_ssh_engine(

@@ -207,7 +207,7 @@ def test_the_engine_is_reached_over_tcp_and_its_loopback_is_not(tcp_engine: TcpE
 
 def test_start_check_and_run_reach_the_servers_through_the_engine(
         tcp_engine: TcpEngine, student: str) -> None:
-    prove_a_learner_reaches_the_servers(tcp_engine, student, "lab.docker.tunnels")
+    prove_a_learner_reaches_the_servers(tcp_engine, student, "lab.reach.exec_relay")
 
 
 def test_class_start_places_a_student_on_the_tcp_engine(

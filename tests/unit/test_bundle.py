@@ -10,6 +10,7 @@ import pytest
 
 from lab.errors import BuildError, UsageError
 from lab.images import bundle
+from lab.settings import Settings
 
 
 def write_bundle(path: Path, payload: bytes, claimed: bytes) -> None:
@@ -71,5 +72,6 @@ def test_a_bundle_holds_the_lab_s_images_and_root_never_a_learner_s(
     ]
     monkeypatch.setattr(images, "list_lab_images", lambda **_: engine)
     monkeypatch.setattr(root, "local_root", lambda: "debian:bookworm-slim")
-    assert bundle.bundle_refs() == ["debian:bookworm-slim", "immutable-lab/base:latest",
+    settings = Settings(home=Path("/nonexistent"), student="ann")
+    assert bundle.bundle_refs(settings) == ["debian:bookworm-slim", "immutable-lab/base:latest",
                                     "immutable-lab/server:latest"]

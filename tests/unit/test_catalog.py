@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.environment import current_settings
 from lab.errors import UsageError
 from lab.images import catalog
 
@@ -58,4 +59,4 @@ def test_select_unknown_lists_known() -> None:
 
 def test_every_image_has_a_dockerfile() -> None:
     for spec in catalog.SPECS:
-        assert (spec.context / "Dockerfile").is_file(), spec.name
+        assert (spec.context_for(current_settings()) / "Dockerfile").is_file(), spec.name

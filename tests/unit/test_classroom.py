@@ -1,5 +1,6 @@
-"""A class without an engine: rosters and their mistakes, the class's progress matrix, and
-how a class-wide command adds up its students' results (with a fake runner)."""
+"""A class without an engine: rosters and their mistakes, the engines students work on, and the
+class's progress matrix. How a class-wide command adds up its students' results is in
+test_classroom_runs.py."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lab import classroom
-from lab.classroom import Completed, Job, Roster, Student
+from lab.classroom import everyone, standings
+from lab.classroom.engines import LOCAL, check_engine, engine_environment
+from lab.classroom.roster import Roster, Student, load_roster, save_roster, saved_roster
 from lab.errors import StateError, UsageError
 from lab.progress import Progress, ProgressStore
 from lab.settings import Settings
@@ -32,10 +34,10 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_a_plain_roster_is_names_one_a_line_with_comments(tmp_path: Path) -> None:
-    roster = classroom.load_roster(write(tmp_path, "class.txt", (
+    roster = load_roster(write(tmp_path, "class.txt", (
         "# morning group\nalice\n\n  bob   # back row\ncarol-2\n")))
     assert roster.names() == ["alice", "bob", "carol-2"]
-    assert {roster.engine_of(s) for s in roster.students} == {classroom.LOCAL}
+    assert {roster.engine_of(s) for s in roster.students} == {LOCAL}
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
@@ -47,18 +49,18 @@ def test_a_bad_plain_roster_names_the_file_and_line(tmp_path: Path, text: str, l
                                                    words: str) -> None:
     path = write(tmp_path, "class.txt", text)
     with pytest.raises(UsageError) as caught:
-        classroom.load_roster(path)
+        load_roster(path)
     assert caught.value.message.startswith(f"{path}:{line}: ")
     assert words in caught.value.message
 
 
 def test_an_empty_roster_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="names no student"):
-        classroom.load_roster(write(tmp_path, "class.txt", "# nobody yet\n"))
+        load_roster(write(tmp_path, "class.txt", "# nobody yet\n"))
 
 
 def test_a_yaml_roster_places_students_on_engines(tmp_path: Path) -> None:
-    roster = classroom.load_roster(write(tmp_path, "class.yaml", (
+    roster = load_roster(write(tmp_path, "class.yaml", (
         "engine: unix:///run/other.sock\n"
         "students:\n"
         "  - name: alice\n"
@@ -76,7 +78,7 @@ def test_a_yaml_roster_places_students_on_engines(tmp_path: Path) -> None:
 
 
 def test_yaml_is_recognised_without_the_suffix(tmp_path: Path) -> None:
-    roster = classroom.load_roster(write(tmp_path, "roster", "students: [alice, bob]\n"))
+    roster = load_roster(write(tmp_path, "roster", "students: [alice, bob]\n"))
     assert roster.names() == ["alice", "bob"]
 
 
@@ -96,7 +98,7 @@ def test_a_bad_yaml_roster_names_the_file_and_line(tmp_path: Path, text: str, li
                                                   words: str) -> None:
     path = write(tmp_path, "class.yaml", text)
     with pytest.raises(UsageError) as caught:
-        classroom.load_roster(path)
+        load_roster(path)
     assert caught.value.message.startswith(f"{path}:{line}: "), caught.value.message
     assert words in caught.value.message
 
@@ -105,26 +107,26 @@ def test_a_bad_yaml_roster_names_the_file_and_line(tmp_path: Path, text: str, li
     "unix:///var/run/docker.sock", "tcp://10.0.0.5:2376", "ssh://teacher@lab2",
     "ssh://teacher@lab2:2222", "npipe:////./pipe/docker_engine", "context:classroom-2"])
 def test_engine_forms_that_are_accepted(engine: str) -> None:
-    assert classroom.check_engine(engine) == engine
+    assert check_engine(engine) == engine
 
 
 @pytest.mark.parametrize("engine", ["lab2", "tcp://", "http://lab2", "context:", "context:a b"])
 def test_engine_forms_that_are_refused(engine: str) -> None:
     with pytest.raises(UsageError, match="is not a Docker engine"):
-        classroom.check_engine(engine)
+        check_engine(engine)
 
 
 def test_a_saved_roster_reads_back_the_same(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", student="learner")
     roster = Roster((Student("alice", "ssh://t@lab2"), Student("bob")), "tcp://lab1:2376")
-    path = classroom.save_roster(settings, roster)
+    path = save_roster(settings, roster)
     assert path == tmp_path / "home" / "class.yaml"
-    assert classroom.saved_roster(settings) == roster
+    assert saved_roster(settings) == roster
 
 
 def test_without_a_saved_class_the_remedy_is_init(tmp_path: Path) -> None:
     with pytest.raises(StateError) as caught:
-        classroom.saved_roster(Settings(home=tmp_path, student="learner"))
+        saved_roster(Settings(home=tmp_path, student="learner"))
     assert "lab class init ROSTER" in caught.value.line()
 
 
@@ -140,8 +142,8 @@ def test_only_picks_students_and_refuses_strangers() -> None:
 
 
 def test_an_engine_url_becomes_docker_host() -> None:
-    assert classroom.engine_environment("ssh://t@lab2") == {"DOCKER_HOST": "ssh://t@lab2"}
-    assert classroom.engine_environment(classroom.LOCAL) == {}
+    assert engine_environment("ssh://t@lab2") == {"DOCKER_HOST": "ssh://t@lab2"}
+    assert engine_environment(LOCAL) == {}
 
 
 def _context(config: Path, name: str, host: str, *, tls: bool = False) -> None:
@@ -162,132 +164,15 @@ def test_a_docker_context_is_read_from_the_docker_config(tmp_path: Path) -> None
     _context(tmp_path, "lab2", "ssh://teacher@lab2")
     _context(tmp_path, "secure", "tcp://lab3:2376", tls=True)
     environ = {"DOCKER_CONFIG": str(tmp_path)}
-    plain = classroom.engine_environment("context:lab2", environ)
+    plain = engine_environment("context:lab2", environ)
     assert plain == {"DOCKER_HOST": "ssh://teacher@lab2", "DOCKER_TLS_VERIFY": None,
                      "DOCKER_CERT_PATH": None}
-    secure = classroom.engine_environment("context:secure", environ)
+    secure = engine_environment("context:secure", environ)
     assert secure["DOCKER_HOST"] == "tcp://lab3:2376"
     assert secure["DOCKER_TLS_VERIFY"] == "1"
     assert Path(str(secure["DOCKER_CERT_PATH"])).joinpath("cert.pem").is_file()
     with pytest.raises(UsageError, match="there is no Docker context 'gone'"):
-        classroom.engine_environment("context:gone", environ)
-
-
-# --- fan-out ----------------------------------------------------------------------------
-
-
-def _jobs(*pairs: tuple[str, str]) -> list[Job]:
-    return [Job(student, engine, ("stop",)) for student, engine in pairs]
-
-
-def test_one_students_failure_is_theirs_alone() -> None:
-    def work(job: Job) -> classroom.Outcome:
-        if job.student == "bob":
-            return classroom.summarize(job, Completed(
-                5, stderr="error: no exercise is started. Run `lab start` first.\n"))
-        if job.student == "carol":
-            raise RuntimeError("the runner itself broke")
-        return classroom.summarize(job, Completed(0, "✓ stopped 01: 4 containers removed\n"))
-
-    seen: list[str] = []
-    outcomes = classroom.fan_out(_jobs(("alice", "e1"), ("bob", "e1"), ("carol", "e2"),
-                                       ("dave", "e2")), work,
-                                 done=lambda outcome: seen.append(outcome.student))
-    assert [(o.student, o.ok, o.result) for o in outcomes] == [
-        ("alice", True, "ok"), ("bob", False, "failed"), ("carol", False, "failed"),
-        ("dave", True, "ok")]
-    assert outcomes[0].detail == "stopped 01: 4 containers removed"
-    assert outcomes[1].detail == "no exercise is started. Run `lab start` first."
-    assert outcomes[2].detail == "the runner itself broke"
-    assert sorted(seen) == ["alice", "bob", "carol", "dave"]
-
-
-def test_each_engine_runs_a_bounded_number_at_once_and_engines_side_by_side() -> None:
-    lock = threading.Lock()
-    running: dict[str, int] = {}
-    most: dict[str, int] = {}
-    both_engines = threading.Barrier(2, timeout=10)
-
-    def work(job: Job) -> classroom.Outcome:
-        with lock:
-            running[job.engine] = running.get(job.engine, 0) + 1
-            most[job.engine] = max(most.get(job.engine, 0), running[job.engine])
-        if job.student in ("a0", "b0"):
-            both_engines.wait()  # only passes if the two engines run at the same time
-        time.sleep(0.02)
-        with lock:
-            running[job.engine] -= 1
-        return classroom.summarize(job, Completed(0))
-
-    jobs = _jobs(*[(f"a{i}", "e1") for i in range(9)], *[(f"b{i}", "e2") for i in range(3)])
-    outcomes = classroom.fan_out(jobs, work, per_engine=2)
-    assert all(outcome.ok for outcome in outcomes)
-    assert [o.student for o in outcomes] == [job.student for job in jobs]
-    assert most == {"e1": 2, "e2": 2}
-
-
-def test_run_class_prepares_images_once_per_engine_and_skips_a_broken_engine() -> None:
-    roster = Roster((Student("alice", "tcp://e1:2376"), Student("bob", "tcp://e2:2376"),
-                     Student("carol", "tcp://e1:2376")))
-    calls: list[tuple[str, str, tuple[str, ...]]] = []
-    lock = threading.Lock()
-
-    def runner(job: Job) -> Completed:
-        with lock:
-            calls.append((job.student, str(job.environment.get("DOCKER_HOST")), job.args))
-        if job.args[0] == "images" and "e2" in job.engine:
-            return Completed(4, stderr="error: image not found: immutable-lab/debian. "
-                                       "Run `lab images build`.\n")
-        return Completed(0, "✓ 01-first-fleet is running. Next: `lab ssh SERVER`\n")
-
-    outcomes = classroom.run_class(roster, ["start", "01-first-fleet"],
-                                   images=["server", "repo"], runner=runner)
-    assert [(o.student, o.ok) for o in outcomes] == [("alice", True), ("bob", False),
-                                                     ("carol", True)]
-    assert outcomes[0].detail == "01-first-fleet is running"
-    assert outcomes[1].detail.startswith("images: image not found")
-    builds = [call for call in calls if call[2][0] == "images"]
-    assert sorted(builds) == [("", "tcp://e1:2376", ("images", "build", "server", "repo")),
-                              ("", "tcp://e2:2376", ("images", "build", "server", "repo"))]
-    starts = sorted(call[:2] for call in calls if call[2][0] == "start")
-    assert starts == [("alice", "tcp://e1:2376"), ("carol", "tcp://e1:2376")]
-
-
-def test_a_class_check_tells_passed_from_not_yet_from_broken() -> None:
-    def check(goals: list[bool]) -> Completed:
-        document = {"exercise": "01", "passed": all(goals),
-                    "goals": [{"goal": f"goal {n}", "ok": ok, "reasons": []}
-                              for n, ok in enumerate(goals, 1)]}
-        return Completed(0 if all(goals) else 1, json.dumps(document))
-
-    job = Job("alice", classroom.LOCAL, ("check", "--json"))
-    passed = classroom.summarize_check(job, check([True, True]))
-    assert (passed.ok, passed.result, passed.detail) == (True, "passed", "2/2 goals hold")
-    not_yet = classroom.summarize_check(job, check([True, False, False]))
-    assert (not_yet.ok, not_yet.result) == (False, "not passed")
-    assert not_yet.detail == "1/3 goals hold; not yet: goal 2"
-    broken = classroom.summarize_check(job, Completed(
-        5, stderr="error: no exercise is started. Run `lab start` first.\n"))
-    assert (broken.ok, broken.result) == (False, "failed")
-
-
-def test_prepare_reports_what_each_engine_lacks(tmp_path: Path) -> None:
-    roster = Roster((Student("alice", "tcp://full:2376"), Student("bob", "tcp://half:2376")))
-
-    def runner(job: Job) -> Completed:
-        if job.args[:2] == ("images", "list"):
-            names = ["root", "base", "server", "repo", "lb"] if "full" in job.engine else ["root"]
-            return Completed(0, json.dumps([{"name": n, "status": "current"} for n in names]))
-        if "half" in job.engine:
-            return Completed(4, stderr="error: the bundle's checksum does not match\n")
-        return Completed(0, "✓ loaded 4 images\n")
-
-    outcomes = classroom.prepare(roster, tmp_path / "bundle.tar", runner=runner)
-    assert [(o.engine, o.ok) for o in outcomes] == [("tcp://full:2376", True),
-                                                    ("tcp://half:2376", False)]
-    assert outcomes[0].detail == "root, base, server, repo, lb present"
-    assert outcomes[1].detail == ("missing: base, server, repo, lb; "
-                                  "the bundle's checksum does not match")
+        engine_environment("context:gone", environ)
 
 
 # --- the class's progress ---------------------------------------------------------------
@@ -308,7 +193,7 @@ def test_the_matrix_reads_each_students_progress_file(tmp_path: Path) -> None:
     (tmp_path / "students" / "carol" / "progress.json").write_text("{not json")
     roster = Roster((Student("alice"), Student("bob"), Student("carol")))
 
-    rows = classroom.standings(tmp_path, roster, ids)
+    rows = standings.standings(Settings(home=tmp_path, student="learner"), roster, ids)
     alice, bob, carol = rows
     assert [alice.cells[i].state for i in ids] == ["done", "in progress", "not started"]
     assert alice.cells["01-first-fleet"].last_passed_at == T0 + timedelta(minutes=9)
@@ -318,11 +203,11 @@ def test_the_matrix_reads_each_students_progress_file(tmp_path: Path) -> None:
     assert "not a progress file" in carol.problem
     assert (tmp_path / "students" / "carol" / "progress.json").read_text() == "{not json"
 
-    document = classroom.standings_json(rows, ids)
+    document = standings.standings_json(rows, ids)
     assert document["students"][0]["exercises"]["01-first-fleet"] == {
         "state": "done", "last_passed_at": "2025-03-01T09:09:00+00:00",
         "last_check_at": "2025-03-01T09:09:00+00:00", "attempts": 3}
-    lines = classroom.standings_csv(rows, ids).splitlines()
+    lines = standings.standings_csv(rows, ids).splitlines()
     assert lines[0] == ("student,engine,done,01-first-fleet,01-first-fleet last passed,"
                         "02-snowflakes,02-snowflakes last passed,03-upgrade,03-upgrade last passed")
     assert lines[1] == ("alice,local,1,done,2025-03-01T09:09:00+00:00,in progress,,"
@@ -364,7 +249,7 @@ def test_known_students_are_the_valid_folders(tmp_path: Path) -> None:
     for name in ("alice", "bob", "Not-A-Student"):
         (tmp_path / "students" / name).mkdir(parents=True)
     (tmp_path / "students" / "carol").write_text("a file, not a student")
-    assert classroom.known_students(tmp_path) == ["alice", "bob"]
+    assert everyone.known_students(tmp_path) == ["alice", "bob"]
 
 
 # --- many students on one engine --------------------------------------------------------

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from lab.docs import cli_reference, commands, exercise_pages
+from lab.cli import command_tree, quoted, reference
+from lab.docs import exercise_pages
 from lab.docs.hooks import exercises
 from lab.docs.sources import source_root
 
 ROOT = source_root()
 DOCS = ROOT / "docs"
-GENERATED_FROM_THE_APP = {DOCS / cli_reference.PAGE.relative_to("docs")}
+GENERATED_FROM_THE_APP = {DOCS / reference.PAGE.relative_to("docs")}
 
 
 @pytest.fixture(scope="module")
@@ -81,30 +82,30 @@ def _markdown_sources() -> Iterator[tuple[str, str]]:
 
 def test_every_lab_command_in_the_pages_exists() -> None:
     """A command or option in a page that the lab does not have is a page that lies."""
-    root = commands.command_tree()
+    root = command_tree()
     problems = [f"{quote.where}: `lab {' '.join(quote.words)}`: {problem}"
                 for where, text in _markdown_sources()
-                for quote in commands.quotes(text, where)
-                if (problem := commands.problem(root, quote.words))]
+                for quote in quoted.quotes(text, where)
+                if (problem := quoted.problem(root, quote.words))]
     assert not problems, "\n".join(problems)
 
 
 def test_the_pages_quote_many_commands() -> None:
     """The parser really finds the commands (a parser finding none would pass the test above)."""
     found = {" ".join(quote.words[:2]) for where, text in _markdown_sources()
-             for quote in commands.quotes(text, where)}
+             for quote in quoted.quotes(text, where)}
     assert {"start", "check", "docs", "images build", "run --all"} <= found
 
 
 def test_the_cli_reference_is_current() -> None:
-    assert cli_reference.is_current(), (
-        f"{cli_reference.PAGE} is stale: a command's help changed. "
-        f"Run `{cli_reference.REGENERATE}` and commit the page.")
+    assert reference.is_current(command_tree()), (
+        f"{reference.PAGE} is stale: a command's help changed. "
+        f"Run `{reference.REGENERATE}` and commit the page.")
 
 
 def test_the_cli_reference_lists_every_command() -> None:
-    text = cli_reference.reference_markdown()
-    root = commands.command_tree()
+    root = command_tree()
+    text = reference.reference_markdown(root)
     for name, command in root.commands.items():
         assert f"`lab {name}`" in text
         for sub in getattr(command, "commands", {}):
@@ -118,8 +119,8 @@ def test_the_cli_reference_lists_every_command() -> None:
     "lab --verbose start",
 ])
 def test_a_command_the_lab_does_not_have_is_a_problem(line: str) -> None:
-    (quote,) = commands.quotes(f"```bash\n{line}\n```\n", "page.md")
-    assert commands.problem(commands.command_tree(), quote.words)
+    (quote,) = quoted.quotes(f"```bash\n{line}\n```\n", "page.md")
+    assert quoted.problem(command_tree(), quote.words)
 
 
 @pytest.mark.parametrize("line", [
@@ -135,8 +136,8 @@ def test_a_command_the_lab_does_not_have_is_a_problem(line: str) -> None:
     "lab chaos --kill 2 --seed 7",
 ])
 def test_real_commands_are_not_problems(line: str) -> None:
-    (quote,) = commands.quotes(f"```bash\n{line}\n```\n", "page.md")
-    assert commands.problem(commands.command_tree(), quote.words) is None
+    (quote,) = quoted.quotes(f"```bash\n{line}\n```\n", "page.md")
+    assert quoted.problem(command_tree(), quote.words) is None
 
 
 def test_quotes_come_from_shell_blocks_prompts_chains_and_inline_code() -> None:
@@ -158,7 +159,7 @@ lab run --all \\
 - lab put --all motd /etc/motd
 ```
 """
-    found = [(quote.where, quote.words) for quote in commands.quotes(page, "p.md")]
+    found = [(quote.where, quote.words) for quote in quoted.quotes(page, "p.md")]
     assert found == [
         ("p.md:4", ("start", "01")),
         ("p.md:10", ("start",)),

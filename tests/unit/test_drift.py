@@ -10,18 +10,28 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lab import drift
+from lab import dpkg, drift
 from lab.docker.containers import ExecResult
 from lab.docker.diffs import Change
-from lab.drift import (
-    Finding,
+from lab.dpkg import Package
+from lab.drift import Finding, FleetDrift, Kind, PackageSpread, Server, ServerDrift
+from lab.drift.files import fold_subtrees
+from lab.drift.noise import NOISE, is_noise, relevant_changes
+from lab.drift.packages import (
+    HOLDS_QUERY,
+    PACKAGES_QUERY,
+    held_findings,
+    package_findings,
+    package_spread,
+    parse_holds,
+)
+from lab.drift.paths import (
+    IMAGE_FACTS_SCRIPT,
+    OWNERS_MARK,
     Fingerprint,
-    FleetDrift,
-    Kind,
-    Package,
-    PackageSpread,
-    Server,
-    ServerDrift,
+    batches,
+    dpkg_names,
+    parse_fingerprints,
 )
 from tests.helpers import assert_one_line_error, run_lab
 
@@ -76,7 +86,7 @@ def regular(digest: str, mode: str = "644") -> str:
     "/usr/lib/python3/dist-packages/app/__pycache__", "/usr/lib/python3/x/__pycache__/y.pyc",
 ])
 def test_what_every_server_writes_by_itself_is_noise(path: str) -> None:
-    assert drift.is_noise(path)
+    assert is_noise(path)
 
 
 @pytest.mark.parametrize("path", [
@@ -85,28 +95,28 @@ def test_what_every_server_writes_by_itself_is_noise(path: str) -> None:
     "/var/logs", "/etc/shadow", "/var/lib/dpkgx",
 ])
 def test_configuration_is_never_noise(path: str) -> None:
-    assert not drift.is_noise(path)
+    assert not is_noise(path)
 
 
 def test_a_fresh_server_has_no_relevant_change() -> None:
-    assert drift.relevant_changes(changes(FRESH_SERVER)) == []
+    assert relevant_changes(changes(FRESH_SERVER)) == []
 
 
 def test_installing_a_package_leaves_only_its_files() -> None:
-    relevant = drift.relevant_changes(changes(FRESH_SERVER + TREE_INSTALLED))
+    relevant = relevant_changes(changes(FRESH_SERVER + TREE_INSTALLED))
     assert [change.path for change in relevant] == [
         "/usr/bin/tree", "/usr/share/doc/tree", "/usr/share/doc/tree/copyright"]
 
 
 def test_a_changed_folder_counts_only_when_nothing_below_it_changed() -> None:
-    relevant = drift.relevant_changes(changes([
+    relevant = relevant_changes(changes([
         ("C", "/etc"), ("C", "/etc/nginx"), ("C", "/etc/nginx/nginx.conf"), ("C", "/srv")]))
     assert [change.path for change in relevant] == ["/etc/nginx/nginx.conf", "/srv"]
 
 
 def test_the_docs_explain_every_allowlist_entry() -> None:
     page = DOCS.read_text()
-    missing = [pattern for pattern in drift.NOISE if f"`{pattern}`" not in page]
+    missing = [pattern for pattern in NOISE if f"`{pattern}`" not in page]
     assert not missing, f"docs/drift.md does not explain {missing}"
 
 
@@ -114,13 +124,13 @@ def test_the_docs_explain_every_allowlist_entry() -> None:
 
 
 def packages(text: str) -> dict[str, Package]:
-    return drift.parse_packages(text)
+    return dpkg.parse(text)
 
 
 def test_package_differences_are_named_by_kind() -> None:
     image = packages("ii |tree|2.0\nii |jq|1.6\nii |procps|4.0\nii |nginx|1.22\nii |same|1\n")
     server = packages("ii |tree|2.1\nrc |jq|1.6\niF |webapp|2.0\nii |nginx|1.22\nii |same|1\n")
-    found = drift.package_findings(image, server)
+    found = package_findings(image, server)
     assert found == [
         Finding(Kind.PACKAGE_REMOVED, "jq", "1.6 in the image, its config files remain"),
         Finding(Kind.PACKAGE_REMOVED, "procps", "4.0 in the image"),
@@ -133,46 +143,19 @@ def test_package_differences_are_named_by_kind() -> None:
 
 def test_a_state_the_image_already_had_is_not_drift() -> None:
     image = packages("iU |half|1.0\n")
-    assert drift.package_findings(image, packages("iU |half|1.0\n")) == []
-    assert drift.package_findings(image, packages("ii |half|1.0\n")) == []
-
-
-def test_a_held_package_is_still_healthy() -> None:
-    held = packages("hi |tree|2.1\n")["tree"]
-    assert held.installed and held.healthy and held.held
+    assert package_findings(image, packages("iU |half|1.0\n")) == []
+    assert package_findings(image, packages("ii |half|1.0\n")) == []
 
 
 def test_holds_are_drift_unless_the_image_held_them_too() -> None:
     image = packages("hi |nginx-light|1.22\nii |tree|2.1\n")
     server = packages("hi |nginx-light|1.22\nhi |tree|2.1\n")
-    holds = drift.parse_holds("nginx-light\ntree:amd64\n")
-    assert drift.held_findings(holds, image, server) == [
+    holds = parse_holds("nginx-light\ntree:amd64\n")
+    assert held_findings(holds, image, server) == [
         Finding(Kind.HELD, "tree", "on hold at 2.1: apt will not upgrade it")]
 
 
-# --- dpkg's answers about files ----------------------------------------------------------
-
-
-def test_dpkg_verify_lines_name_changed_conffiles_and_files() -> None:
-    output = (
-        "??5?????? c /etc/nginx/nginx.conf\n"
-        "??5??????   /usr/bin/tree\n"
-        "missing   c /etc/issue.net\n"
-        "missing     /usr/share/doc/procps/FAQ.gz\n"
-        "dpkg: package 'nope' is not installed\n"
-    )
-    assert drift.parse_verify(output) == {"/etc/nginx/nginx.conf": True, "/usr/bin/tree": False}
-
-
-def test_dpkg_search_lines_give_every_owner_without_architecture() -> None:
-    output = (
-        "tree: /usr/bin/tree\n"
-        "libc6:amd64, tree: /usr/share/doc\n"
-        "diversion by dash from: /bin/sh\n"
-        "local diversion to: /etc/x.real\n"
-    )
-    assert drift.parse_owners(output) == {
-        "/usr/bin/tree": frozenset({"tree"}), "/usr/share/doc": frozenset({"libc6", "tree"})}
+# --- what a path is -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("path", "names"), [
@@ -184,11 +167,11 @@ def test_dpkg_search_lines_give_every_owner_without_architecture() -> None:
     ("/usr/share/doc/tree", ("/usr/share/doc/tree",)),
 ])
 def test_merged_usr_paths_are_asked_under_both_names(path: str, names: tuple[str, ...]) -> None:
-    assert drift.dpkg_names(path) == names
+    assert dpkg_names(path) == names
 
 
 def test_fingerprints_say_what_changed() -> None:
-    found = drift.parse_fingerprints(
+    found = parse_fingerprints(
         f"F\t/etc/motd\t{regular('aa', '600')}\nF\t/etc/gone\tabsent\nnoise\n")
     before = Fingerprint("regular file", "644", "0", "0", "aa")
     assert before.differences(found["/etc/motd"]) == "mode 644 → 600"
@@ -198,7 +181,7 @@ def test_fingerprints_say_what_changed() -> None:
 
 
 def test_an_added_folder_stands_for_what_is_below_it() -> None:
-    found = drift.fold_subtrees([
+    found = fold_subtrees([
         Finding(Kind.FILE_ADDED, "/opt/app", "not in the image"),
         Finding(Kind.FILE_ADDED, "/opt/app/conf", "not in the image"),
         Finding(Kind.FILE_ADDED, "/opt/app/conf/a", "not in the image"),
@@ -214,7 +197,7 @@ def test_an_added_folder_stands_for_what_is_below_it() -> None:
 
 def test_long_path_lists_are_cut_into_batches_under_the_limit() -> None:
     paths = [f"/etc/{index:04d}" for index in range(1000)]
-    cut = list(drift.batches(paths, limit=1000))
+    cut = list(batches(paths, limit=1000))
     assert [path for batch in cut for path in batch] == paths
     assert all(len(" ".join(batch)) <= 1000 for batch in cut)
 
@@ -252,7 +235,7 @@ def test_the_verdict_of_a_drifted_fleet_says_where_and_how() -> None:
 
 
 def test_servers_that_disagree_on_a_package_are_named() -> None:
-    spread = drift.package_spread({
+    spread = package_spread({
         "web1": packages("ii |tree|2.1\nii |nginx|1.22\n"),
         "web2": packages("ii |tree|2.0\nii |nginx|1.22\n"),
         "web3": packages("rc |tree|2.1\nii |nginx|1.22\n"),
@@ -291,9 +274,9 @@ class FakeSources:
         self.calls.append(f"{container_id}: {command.split()[0]} {command.split()[1]}")
         server = self.servers[container_id]
         asked = [word for word in shlex.split(command.split("\n")[0]) if word.startswith("/")]
-        if command == drift.PACKAGES_QUERY:
+        if command == PACKAGES_QUERY:
             return ExecResult(0, server.packages, "")
-        if command == drift.HOLDS_QUERY:
+        if command == HOLDS_QUERY:
             return ExecResult(0, server.holds, "")
         if command.startswith("dpkg -S"):
             return ExecResult(0, owned(server.owners, asked), "")
@@ -303,11 +286,11 @@ class FakeSources:
 
     def run_in_image(self, image_id: str, argv: list[str]) -> ExecResult:
         self.calls.append(f"image: {argv[2][:20]}")
-        if argv[2] == drift.PACKAGES_QUERY:
+        if argv[2] == PACKAGES_QUERY:
             return ExecResult(0, self.image_packages, "")
         paths = argv[4:]
         return ExecResult(0, fingerprinted(self.image_files, paths)
-                          + f"{drift.OWNERS_MARK}\n" + owned(self.image_owners, paths), "")
+                          + f"{OWNERS_MARK}\n" + owned(self.image_owners, paths), "")
 
 
 def owned(owners: dict[str, str], paths: Sequence[str]) -> str:
@@ -382,7 +365,7 @@ def test_the_image_is_asked_once_then_read_from_the_cache(tmp_path: Path) -> Non
     first = snowflakes()
     look(first, tmp_path)
     assert [call for call in first.calls if call.startswith("image")] == [
-        f"image: {drift.PACKAGES_QUERY[:20]}", f"image: {drift.IMAGE_FACTS_SCRIPT[:20]}"]
+        f"image: {PACKAGES_QUERY[:20]}", f"image: {IMAGE_FACTS_SCRIPT[:20]}"]
     again = snowflakes()
     assert look(again, tmp_path).verdict == look(first, tmp_path).verdict
     assert not [call for call in again.calls if call.startswith("image")]
@@ -425,7 +408,7 @@ def test_the_command_exits_0_only_when_identical(
         last_line: str) -> None:
     from lab.cli import app
 
-    monkeypatch.setattr(drift, "fleet_drift", lambda settings, servers: fleet)
+    monkeypatch.setattr(drift, "exercise_drift", lambda settings, running, servers: fleet)
     result = CliRunner().invoke(app, ["drift"], env={"COLUMNS": "200"})
     assert result.exit_code == exit_code, result.output
     assert result.output.strip().splitlines()[-1] == last_line

@@ -5,11 +5,18 @@ The engine is replaced by a small fake here; tests/docker/test_images.py does it
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from lab.docker import images
 from lab.errors import BuildError
-from lab.images import bootstrap, root
+from lab.images import root
+from lab.settings import Settings
+
+ONLINE = Settings(home=Path("/nonexistent"), student="ann")
+OFFLINE = replace(ONLINE, offline=True)  # LAB_OFFLINE=1
 
 
 class FakeEngine:
@@ -40,13 +47,12 @@ def install(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine, can_bootstrap: 
     monkeypatch.setattr(
         root, "bootstrap_blocker", lambda: None if can_bootstrap else "debootstrap needs Linux"
     )
-    monkeypatch.delenv("LAB_OFFLINE", raising=False)
 
-    def fake_bootstrap(report: object, tag: str = "bookworm") -> str:
+    def fake_bootstrap(report: object, settings: Settings, tag: str = "bookworm") -> str:
         engine.calls.append("bootstrap")
         return root.BOOTSTRAPPED
 
-    monkeypatch.setattr(bootstrap, "bootstrap", fake_bootstrap)
+    monkeypatch.setattr(root, "bootstrap", fake_bootstrap)
 
 
 def test_local_image_wins_without_touching_the_registry(
@@ -54,7 +60,7 @@ def test_local_image_wins_without_touching_the_registry(
 ) -> None:
     engine = FakeEngine({root.OFFICIAL}, registry=True)
     install(monkeypatch, engine, can_bootstrap=True)
-    assert root.resolve(notes.append) == root.OFFICIAL
+    assert root.resolve(notes.append, ONLINE) == root.OFFICIAL
     assert not [call for call in engine.calls if call.startswith(("pull", "bootstrap"))]
 
 
@@ -63,13 +69,13 @@ def test_the_lab_bootstrap_is_preferred_over_the_official(
 ) -> None:
     engine = FakeEngine({root.OFFICIAL, root.BOOTSTRAPPED}, registry=True)
     install(monkeypatch, engine, can_bootstrap=True)
-    assert root.resolve(notes.append) == root.BOOTSTRAPPED
+    assert root.resolve(notes.append, ONLINE) == root.BOOTSTRAPPED
 
 
 def test_pull_comes_before_bootstrap(monkeypatch: pytest.MonkeyPatch, notes: list[str]) -> None:
     engine = FakeEngine(set(), registry=True)
     install(monkeypatch, engine, can_bootstrap=True)
-    assert root.resolve(notes.append) == root.OFFICIAL
+    assert root.resolve(notes.append, ONLINE) == root.OFFICIAL
     assert "bootstrap" not in engine.calls
 
 
@@ -78,7 +84,7 @@ def test_failed_pull_falls_back_to_bootstrap_and_says_so(
 ) -> None:
     engine = FakeEngine(set(), registry=False)
     install(monkeypatch, engine, can_bootstrap=True)
-    assert root.resolve(notes.append) == root.BOOTSTRAPPED
+    assert root.resolve(notes.append, ONLINE) == root.BOOTSTRAPPED
     order = [call.split()[0] for call in engine.calls if not call.startswith("inspect")]
     assert order == ["pull", "bootstrap"]
     assert any("lab images bootstrap" in note for note in notes)
@@ -87,8 +93,7 @@ def test_failed_pull_falls_back_to_bootstrap_and_says_so(
 def test_offline_skips_the_pull(monkeypatch: pytest.MonkeyPatch, notes: list[str]) -> None:
     engine = FakeEngine(set(), registry=True)
     install(monkeypatch, engine, can_bootstrap=True)
-    monkeypatch.setenv("LAB_OFFLINE", "1")
-    assert root.resolve(notes.append) == root.BOOTSTRAPPED
+    assert root.resolve(notes.append, OFFLINE) == root.BOOTSTRAPPED
     assert not any(call.startswith("pull") for call in engine.calls)
 
 
@@ -98,7 +103,7 @@ def test_nothing_works_names_both_remedies(
     engine = FakeEngine(set(), registry=False)
     install(monkeypatch, engine, can_bootstrap=False)
     with pytest.raises(BuildError) as raised:
-        root.resolve(notes.append)
+        root.resolve(notes.append, ONLINE)
     line = raised.value.line()
     assert "lab images bootstrap" in line and "lab images load" in line
     assert "debootstrap needs Linux" in line

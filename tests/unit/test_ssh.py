@@ -18,6 +18,7 @@ import pytest
 
 from lab import ssh
 from lab.errors import LabError, StateError, UsageError
+from lab.ssh import keys, shell
 
 PUBLIC_LINE = re.compile(r"^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[0-9A-Za-z+/]+=* immutable-lab$")
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="mode bits are POSIX")
@@ -122,7 +123,7 @@ def test_the_loser_of_a_race_keeps_the_winners_key(key_path: Path) -> None:
     loser = key_path.parent / "loser"
     loser.write_bytes(b"another key")
 
-    ssh._publish_once(loser, key_path)
+    keys._publish_once(loser, key_path)
 
     assert key_path.read_bytes() == winner
 
@@ -325,7 +326,7 @@ def test_the_select_loop_forwards_both_ways_and_passes_on_end_of_input() -> None
 
     thread = threading.Thread(target=remote)
     thread.start()
-    ssh._select_loop(cast(Any, FakeChannel(ours)), read_end, out)
+    shell._select_loop(cast(Any, FakeChannel(ours)), read_end, out)
     thread.join()
     os.close(read_end)
 
@@ -345,7 +346,7 @@ def test_the_line_based_fallback_feeds_lines_and_prints_the_output() -> None:
 
     thread = threading.Thread(target=remote)
     thread.start()
-    ssh._pump_lines(cast(Any, FakeChannel(ours)), io.StringIO("uptime\nexit\n"), out)
+    shell._pump_lines(cast(Any, FakeChannel(ours)), io.StringIO("uptime\nexit\n"), out)
     thread.join()
 
     assert out.getvalue() == b"UPTIME\nEXIT\n"

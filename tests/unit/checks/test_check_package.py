@@ -10,7 +10,7 @@ NOT_FOUND = "dpkg-query: no packages found matching tree\n"
 
 
 def test_installed_everywhere_passes_and_names_the_version() -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="ii  2.1.0-1")
+    fake = FakeExecutor().when("dpkg-query", stdout="ii |tree|2.1.0-1\n")
     results = verdicts(make_check(TREE), fake, ["web1", "web2"])
     assert all(result.ok for result in results)
     assert reasons(results) == [
@@ -20,7 +20,7 @@ def test_installed_everywhere_passes_and_names_the_version() -> None:
 
 
 def test_missing_package_names_the_server_and_what_dpkg_said() -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="ii  2.1.0-1")
+    fake = FakeExecutor().when("dpkg-query", stdout="ii |tree|2.1.0-1\n")
     fake.when("dpkg-query", exit_code=1, stderr=NOT_FOUND, server="web2")
     web1, web2 = verdicts(make_check(TREE), fake, ["web1", "web2"])
     assert web1.ok
@@ -29,14 +29,22 @@ def test_missing_package_names_the_server_and_what_dpkg_said() -> None:
     assert web2.reason == "web2: tree is not installed (dpkg: no such package)"
 
 
-def test_package_name_is_shell_quoted_in_the_query() -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="ii  1.0")
-    verdicts(make_check({"kind": "package", "name": "libc6:amd64"}), fake)
-    assert fake.calls == [("web1", "dpkg-query -W -f='${db:Status-Abbrev} ${Version}' libc6:amd64")]
+def test_a_package_with_an_architecture_is_found_under_its_name() -> None:
+    fake = FakeExecutor().when("dpkg-query", stdout="ii |libc6|2.36-9\n")
+    [result] = verdicts(make_check({"kind": "package", "name": "libc6:amd64"}), fake)
+    assert result.reason == "web1: libc6:amd64 2.36-9 is installed"
+    assert fake.calls[0][1].endswith(" libc6:amd64")
+
+
+def test_a_name_that_is_not_a_word_is_shell_quoted() -> None:
+    fake = FakeExecutor().when("dpkg-query", exit_code=1, stderr=NOT_FOUND)
+    [result] = verdicts(make_check({"kind": "package", "name": "tree; reboot"}), fake)
+    assert not result.ok
+    assert fake.calls[0][1].endswith(" 'tree; reboot'")
 
 
 def test_half_configured_package_says_its_postinst_failed() -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="iF  1.0-1")
+    fake = FakeExecutor().when("dpkg-query", stdout="iF |webapp|1.0-1\n")
     [result] = verdicts(make_check({"kind": "package", "name": "webapp"}), fake)
     assert not result.ok
     assert result.reason == (
@@ -47,7 +55,7 @@ def test_half_configured_package_says_its_postinst_failed() -> None:
 
 
 def test_wrong_version_shows_found_and_expected() -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="ii  1.0-1")
+    fake = FakeExecutor().when("dpkg-query", stdout="ii |tree|1.0-1\n")
     [result] = verdicts(make_check({**TREE, "version": "2.0-1"}), fake)
     assert not result.ok
     assert result.reason == "web1: tree 1.0-1 is there, expected version 2.0-1"
@@ -55,8 +63,8 @@ def test_wrong_version_shows_found_and_expected() -> None:
 
 def test_absent_accepts_a_removed_package_and_rejects_an_installed_one() -> None:
     absent = make_check({**TREE, "state": "absent"})
-    removed = FakeExecutor().when("dpkg-query", stdout="rc  2.1.0-1")
-    installed = FakeExecutor().when("dpkg-query", stdout="ii  2.1.0-1")
+    removed = FakeExecutor().when("dpkg-query", stdout="rc |tree|2.1.0-1\n")
+    installed = FakeExecutor().when("dpkg-query", stdout="ii |tree|2.1.0-1\n")
     assert verdicts(absent, removed)[0].ok
     [result] = verdicts(absent, installed)
     assert not result.ok
@@ -70,10 +78,17 @@ def test_a_failing_dpkg_query_is_reported_not_mistaken_for_absence() -> None:
     assert result.reason == "web1: dpkg-query failed (exit 127): sh: dpkg-query: not found"
 
 
-def test_dpkg_status_is_parsed_with_and_without_an_error_flag() -> None:
+def test_the_older_status_and_version_answer_is_still_read_for_exercise_checks() -> None:
     assert parse_dpkg_status("ii  2.1.0-1") == parse_dpkg_status("ii  2.1.0-1\n")
     assert parse_dpkg_status("ii  2.1.0-1").state == "ii"
     assert parse_dpkg_status("ii  2.1.0-1").version == "2.1.0-1"
     assert parse_dpkg_status("iHR 1.0").state == "iHR"
     assert describe_state("iHR") == "half-installed (unpacking failed), reinstall required"
-    assert describe_state("hi") == "installed, on hold"
+
+
+def test_a_reinstall_required_flag_fails_an_installed_check() -> None:
+    fake = FakeExecutor().when("dpkg-query", stdout="iiR|webapp|2.0\n")
+    [result] = verdicts(make_check({"kind": "package", "name": "webapp"}), fake)
+    assert not result.ok
+    assert result.reason == ("web1: webapp is installed, reinstall required (dpkg state iiR), "
+                             "expected installed (ii)")

@@ -1,4 +1,4 @@
-"""The python check: a function beside exercise.yaml, given the executor and server names."""
+"""The python check: a function beside exercise.yaml, called with the CheckContext."""
 
 from __future__ import annotations
 
@@ -6,25 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from lab.checks.base import CheckContext
-from lab.checks.registry import build_check
 from lab.errors import UsageError
 from tests.unit.checks.fakes import FakeExecutor, make_check, verdicts
 
 CUSTOM = """
-def motd_mentions_every_server(executor, servers):
-    motd = executor.run(servers[0], "cat /etc/motd").stdout
-    missing = [name for name in servers if name not in motd]
+def motd_mentions_every_server(ctx):
+    motd = ctx.host(ctx.servers[0]).file("/etc/motd").content
+    missing = [name for name in ctx.servers if name not in motd]
     return (not missing, f"/etc/motd does not mention {', '.join(missing)}" if missing else "ok")
 
-def broken(executor, servers):
+def broken(ctx):
     return "yes"
 
-def each_server(executor, servers, context):
-    workspace = context.workspace
-    return [(name != "web2", f"{name}: {workspace.name}") for name in servers]
+def each_server(ctx):
+    return [(name != "web2", f"{name}: {ctx.workspace.name}") for name in ctx.servers]
 
-def nothing(executor, servers):
+def nothing(ctx):
     return []
 """
 
@@ -37,7 +34,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_the_function_sees_the_servers_and_its_verdict_is_reported(folder: Path) -> None:
     check = make_check({"kind": "python", "function": "checks:motd_mentions_every_server"}, folder)
-    fake = FakeExecutor().when("cat /etc/motd", stdout="web1 and web2")
+    fake = FakeExecutor().when("cat -- /etc/motd", stdout="web1 and web2")
     [result] = verdicts(check, fake, ["web1", "web2", "web3"])
     assert not result.ok
     assert result.server is None
@@ -56,13 +53,11 @@ def test_a_missing_function_is_a_usage_error(folder: Path) -> None:
         verdicts(check, FakeExecutor())
 
 
-def test_a_function_taking_a_third_argument_gets_the_context_and_may_judge_each_server(
-        folder: Path) -> None:
-    spec = make_check({"kind": "python", "function": "checks:each_server"}, folder).spec
-    check = build_check(spec, CheckContext(folder, workspace=folder / "my-workspace"))
+def test_a_function_may_judge_each_server_and_read_the_workspace(folder: Path) -> None:
+    check = make_check({"kind": "python", "function": "checks:each_server"}, folder)
     results = verdicts(check, FakeExecutor(), ["web1", "web2"])
     assert [(result.ok, result.reason) for result in results] == [
-        (True, "web1: my-workspace"), (False, "web2: my-workspace")]
+        (True, "web1: nonexistent-workspace"), (False, "web2: nonexistent-workspace")]
 
 
 def test_an_empty_list_of_verdicts_is_an_error(folder: Path) -> None:

@@ -7,13 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from lab.checks.context import CheckContext
 from lab.checks.executor import ExecResult
-from lab.checks.runner import all_passed, run_checks
-from lab.errors import UsageError
+from lab.checks.runner import run_checks
 from lab.exercises.schema import Exercise, ExerciseSpec
-from tests.unit.checks.fakes import FakeExecutor
+from tests.unit.checks.fakes import FakeExecutor, context
 
 
 def exercise(checks: list[dict[str, Any]], servers: list[dict[str, Any]] | None = None) -> Exercise:
@@ -30,21 +28,27 @@ def exercise(checks: list[dict[str, Any]], servers: list[dict[str, Any]] | None 
     return Exercise(Path("."), spec)
 
 
+def run(the_exercise: Exercise, fake: FakeExecutor,
+        servers: list[str] | None = None) -> list[Any]:
+    ctx: CheckContext = context(fake, the_exercise, servers=servers)
+    return run_checks(ctx)
+
+
 TREE = {"kind": "package", "goal": "tree is installed", "name": "tree"}
 HOSTNAME = {"kind": "command", "goal": "hostname works", "command": "hostname"}
 
 
 def installed() -> FakeExecutor:
-    return FakeExecutor().when("dpkg-query", stdout="ii  2.1").when("hostname", stdout="x")
+    return FakeExecutor().when("dpkg-query", stdout="ii |tree|2.1\n").when("hostname", stdout="x")
 
 
 def test_results_follow_the_file_then_the_servers_even_when_later_ones_finish_first() -> None:
     def slowly() -> ExecResult:
         time.sleep(0.1)
-        return ExecResult(0, "ii  2.1")
+        return ExecResult(0, "ii |tree|2.1\n")
 
     fake = installed().when_called("dpkg-query", slowly, server="web1")
-    results = run_checks(exercise([TREE, HOSTNAME]), fake)
+    results = run(exercise([TREE, HOSTNAME]), fake)
     assert [(result.check, result.server) for result in results] == [
         (0, "web1"),
         (0, "web2"),
@@ -53,7 +57,7 @@ def test_results_follow_the_file_then_the_servers_even_when_later_ones_finish_fi
         (1, "web2"),
         (1, "web3"),
     ]
-    assert all_passed(results)
+    assert all(result.ok for result in results)
 
 
 def test_servers_are_checked_at_the_same_time() -> None:
@@ -62,10 +66,10 @@ def test_servers_are_checked_at_the_same_time() -> None:
 
     def meet() -> ExecResult:
         everyone_there.wait()
-        return ExecResult(0, "ii  2.1")
+        return ExecResult(0, "ii |tree|2.1\n")
 
-    results = run_checks(exercise([TREE]), FakeExecutor().when_called("dpkg-query", meet))
-    assert all_passed(results)
+    results = run(exercise([TREE]), FakeExecutor().when_called("dpkg-query", meet))
+    assert all(result.ok for result in results)
 
 
 def test_an_exception_in_one_check_becomes_a_failed_result_and_the_rest_still_run() -> None:
@@ -73,7 +77,7 @@ def test_an_exception_in_one_check_becomes_a_failed_result_and_the_rest_still_ru
         raise ConnectionResetError("ssh connection to web2 lost")
 
     fake = installed().when_called("hostname", explode)
-    results = run_checks(exercise([HOSTNAME, TREE]), fake, ["web2"])
+    results = run(exercise([HOSTNAME, TREE]), fake, ["web2"])
     assert [result.ok for result in results] == [False, True]
     assert results[0].reason == "web2: could not check: ssh connection to web2 lost"
     assert results[0].goal == "hostname works"
@@ -82,7 +86,7 @@ def test_an_exception_in_one_check_becomes_a_failed_result_and_the_rest_still_ru
 def test_only_the_servers_asked_for_and_a_check_s_own_servers_are_checked() -> None:
     only_web3 = {**HOSTNAME, "servers": ["web3"]}
     fake = installed()
-    results = run_checks(exercise([TREE, only_web3]), fake, ["web2", "web3"])
+    results = run(exercise([TREE, only_web3]), fake, ["web2", "web3"])
     assert [(result.check, result.server) for result in results] == [
         (0, "web2"),
         (0, "web3"),
@@ -91,30 +95,11 @@ def test_only_the_servers_asked_for_and_a_check_s_own_servers_are_checked() -> N
     assert {server for server, _ in fake.calls} == {"web2", "web3"}
 
 
-def test_a_group_name_stands_for_its_servers() -> None:
-    groups: list[dict[str, Any]] = [{"name": "web", "count": 2}, {"name": "lb"}]
-    results = run_checks(exercise([TREE], groups), installed(), ["web"])
-    assert [result.server for result in results] == ["web1", "web2"]
-
-
-def test_an_unknown_server_is_a_usage_error_listing_the_real_ones() -> None:
-    with pytest.raises(UsageError) as caught:
-        run_checks(exercise([TREE]), installed(), ["web9"])
-    assert caught.value.line() == "unknown server 'web9'. This exercise has web1, web2, web3."
-
-
-def test_no_results_is_not_a_pass() -> None:
-    assert not all_passed([])
-
-
-def test_custom_checks_get_the_workspace_and_the_settings(tmp_path: Path) -> None:
-    from lab.settings import Settings
-
+def test_custom_checks_get_the_context_narrowed_to_their_own_servers(tmp_path: Path) -> None:
     (tmp_path / "checks.py").write_text(
-        "def where(executor, servers, context):\n"
-        "    return True, f'{context.workspace.name} {context.settings.student}'\n")
-    spec = exercise([{"kind": "python", "goal": "g", "function": "checks:where"}]).spec
-    settings = Settings(home=tmp_path, student="alice")
-    [result] = run_checks(Exercise(tmp_path, spec), FakeExecutor(),
-                          workspace=tmp_path / "01-test", settings=settings)
-    assert result.reason == "01-test alice"
+        "def where(ctx):\n"
+        "    return True, f'{ctx.exercise_id} {ctx.student} {\",\".join(ctx.servers)}'\n")
+    spec = exercise([{"kind": "python", "goal": "g", "function": "checks:where",
+                      "servers": ["web2", "web3"]}]).spec
+    [result] = run(Exercise(tmp_path, spec), FakeExecutor(), ["web1", "web3"])
+    assert result.reason == "01-test learner web3"

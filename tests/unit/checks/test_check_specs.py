@@ -44,7 +44,7 @@ def test_a_digest_is_stored_bare_and_lower_case() -> None:
         ({"kind": "http", "path": "index.html"}, "must start with '/'"),
         ({"kind": "http", "port": 70000}, "less than or equal to 65535"),
         ({"kind": "service"}, "give 'process', 'listens', or both"),
-        ({"kind": "image"}, "give 'tag', 'digest' or 'labels'"),
+        ({"kind": "image"}, "give 'tag', 'digest', 'labels' or 'built: true'"),
         ({"kind": "image", "digest": "abc"}, "12 to 64 hexadecimal digits"),
         ({"kind": "replaced", "after": "lunch"}, "input should be 'start'"),
         ({"kind": "python", "function": "checks.py"}, "'module:function'"),

@@ -12,8 +12,8 @@ from lab import fleet
 from lab.deploy import balancer
 from lab.deploy.balancer import Backend, parse_upstream, upstream_text
 from lab.docker import labels
-from lab.exercises import schema
 from lab.exercises.schema import Exercise, ExerciseSpec
+from lab.settings import Settings
 
 WEB1 = Backend("web1", "172.18.0.3")
 WEB2 = Backend("web2", "172.18.0.4", weight=9)
@@ -100,7 +100,6 @@ def test_a_server_named_lb_clashes_with_the_balancer_only_when_there_is_one() ->
     assert problems == [(("servers", 1, "name"),
                          "server 'lb' would clash with the load balancer's name; "
                          "choose another")]
-    assert schema.LB_NAME == balancer.LB_NAME
 
 
 def test_the_balancer_image_is_needed_only_with_a_balancer(tmp_path: Path) -> None:
@@ -110,23 +109,20 @@ def test_the_balancer_image_is_needed_only_with_a_balancer(tmp_path: Path) -> No
     assert fleet.lab_images_needed(with_lb) == ["server", "lb"]
 
 
-def test_the_balancer_container_is_labelled_named_and_published_on_loopback() -> None:
+def test_the_balancer_container_is_labelled_named_and_published_on_loopback(
+        tmp_path: Path) -> None:
     names = fleet.Names("alice", "12-behind-a-balancer")
-    made = fleet.balancer_spec(names)
+    made = fleet.balancer_spec(names, Settings(tmp_path, "alice", image_prefix="my-lab"))
     assert made.name == "lab-alice-12-behind-a-balancer-lb"
     assert made.labels == labels.managed(student="alice", exercise="12-behind-a-balancer",
                                          role="lb", server="lb")
     assert made.aliases == ("lb",) and made.network == names.network
-    assert made.ports == (80,) and made.image.endswith("/lb:latest")
+    assert made.ports == (80,) and made.image == "my-lab/lb:latest"
     assert made.labels[labels.ROLE] != fleet.SERVER_ROLE  # never taken for a server
 
 
-def test_the_desired_fleet_ends_with_the_balancer(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from lab.environment import current_settings
-
-    monkeypatch.setenv("LAB_STUDENT", "alice")
-    settings = current_settings()
+def test_the_desired_fleet_ends_with_the_balancer(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "home", "alice")
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0t0y4e1Xo alice"
     with_lb = fleet.desired(Exercise(tmp_path, spec(load_balancer=True)), settings, key)
     assert [made.name.rsplit("-", 1)[1] for made in with_lb] == [

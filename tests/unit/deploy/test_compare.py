@@ -1,11 +1,11 @@
-"""lab compare's pure part: the measured cells, the deploy-time ranks and the flags, from
-hand-made summaries."""
+"""lab compare's pure part (lab.deploy.strategy_table, lab.deploy.disagreements): the measured
+cells, the deploy-time ranks and the flags, from hand-made summaries."""
 
 from __future__ import annotations
 
-from lab.deploy import compare
-from lab.deploy.compare import BAD, GOOD, SWITCH_BACK, Run
-from lab.deploy.measure import Summary
+from lab.deploy import compare, disagreements, strategy_table
+from lab.deploy.strategy_table import BAD, GOOD, SWITCH_BACK, Run
+from lab.deploy.summary import Summary
 
 FLEET = 4
 
@@ -44,23 +44,23 @@ def as_aws_says() -> list[Run]:
 
 def flagged(runs: list[Run]) -> dict[tuple[str, str], str]:
     return {(flag.strategy, flag.column): flag.reason
-            for flag in compare.flags(runs, FLEET, evaluate=10.0)}
+            for flag in disagreements.flags(runs, FLEET, evaluate=10.0)}
 
 
 # --- ranks ---------------------------------------------------------------------------------
 
 
 def test_ranks_are_dense_and_the_fastest_is_one() -> None:
-    assert compare.ranks({"a": 3.0, "b": 1.0, "c": 9.0}) == {"b": 1, "a": 2, "c": 3}
+    assert strategy_table.ranks({"a": 3.0, "b": 1.0, "c": 9.0}) == {"b": 1, "a": 2, "c": 3}
 
 
 def test_times_within_fifteen_percent_of_a_ranks_fastest_share_it() -> None:
-    ranked = compare.ranks({"a": 10.0, "b": 11.4, "c": 11.6, "d": 13.2})
+    ranked = strategy_table.ranks({"a": 10.0, "b": 11.4, "c": 11.6, "d": 13.2})
     assert ranked == {"a": 1, "b": 1, "c": 2, "d": 2}
 
 
 def test_no_times_no_ranks() -> None:
-    assert compare.ranks({}) == {}
+    assert strategy_table.ranks({}) == {}
 
 
 # --- the measured cells --------------------------------------------------------------------
@@ -68,29 +68,30 @@ def test_no_times_no_ranks() -> None:
 
 def test_an_outage_is_downtime() -> None:
     bad = Run("all-at-once", BAD, summary(failed=300, min_backends=0), False)
-    assert compare.impact_kind(bad, FLEET) == compare.DOWNTIME
+    assert strategy_table.impact_kind(bad, FLEET) == strategy_table.DOWNTIME
 
 
 def test_a_batch_lost_with_the_old_servers_changed_is_a_batch() -> None:
     bad = Run("rolling", BAD, summary(min_backends=3), False)
-    assert compare.impact_kind(bad, FLEET) == compare.BATCH
+    assert strategy_table.impact_kind(bad, FLEET) == strategy_table.BATCH
 
 
 def test_old_servers_kept_and_nobody_met_the_release_is_minimal() -> None:
     bad = Run("immutable", BAD, summary(), False, rolled_back=True, old_kept=True)
-    assert compare.impact_kind(bad, FLEET) == compare.MINIMAL
+    assert strategy_table.impact_kind(bad, FLEET) == strategy_table.MINIMAL
 
 
 def test_users_who_met_the_new_release_make_a_share() -> None:
     bad = Run("traffic-split", BAD, summary(versions={"1.0": 450, "3.0": 50}), False,
               rolled_back=True, old_kept=True)
-    assert compare.impact_kind(bad, FLEET) == compare.SHARE
-    assert "3.0: 50" in compare.impact_cell(bad, FLEET)
+    assert strategy_table.impact_kind(bad, FLEET) == strategy_table.SHARE
+    assert "3.0: 50" in strategy_table.impact_cell(bad, FLEET)
 
 
 def test_zero_downtime_is_zero_failed_requests_of_the_good_release() -> None:
-    assert compare.zero_downtime_cell(Run("rolling", GOOD, summary(), True)).startswith("Yes")
-    cell = compare.zero_downtime_cell(Run("all-at-once", GOOD, summary(failed=7), True))
+    good = strategy_table.zero_downtime_cell(Run("rolling", GOOD, summary(), True))
+    assert good.startswith("Yes")
+    cell = strategy_table.zero_downtime_cell(Run("all-at-once", GOOD, summary(failed=7), True))
     assert cell.startswith("No (7 failed")
 
 
@@ -98,18 +99,18 @@ def test_rollback_follows_how_the_bad_release_ended() -> None:
     manual = Run("rolling", BAD, summary(), False)
     automatic = Run("immutable", BAD, summary(), False, rolled_back=True, old_kept=True)
     switched = Run("blue-green", SWITCH_BACK, summary(rollback=0.02), True)
-    assert compare.rollback_kind(manual, None) == compare.MANUAL
-    assert compare.rollback_kind(automatic, None) == compare.AUTOMATIC
-    assert compare.rollback_kind(automatic, switched) == compare.SWITCH
-    assert "switch back in 0.02 s" in compare.rollback_cell(automatic, switched)
+    assert strategy_table.rollback_kind(manual, None) == strategy_table.MANUAL
+    assert strategy_table.rollback_kind(automatic, None) == strategy_table.AUTOMATIC
+    assert strategy_table.rollback_kind(automatic, switched) == strategy_table.SWITCH
+    assert "switch back in 0.02 s" in strategy_table.rollback_cell(automatic, switched)
 
 
 def test_the_measured_table_has_a_row_per_strategy_measured_both_ways() -> None:
     runs = as_aws_says()
-    rows = compare.measured_rows(runs, FLEET)
-    assert list(rows) == list(compare.COMPARED)
+    rows = strategy_table.measured_rows(runs, FLEET)
+    assert list(rows) == list(strategy_table.COMPARED)
     assert rows["all-at-once"].deploy_time == "1 (2.0 s)"
-    only_good = compare.measured_rows([runs[0]], FLEET)
+    only_good = strategy_table.measured_rows([runs[0]], FLEET)
     assert only_good == {}
 
 
@@ -173,7 +174,7 @@ def test_the_json_holds_runs_both_tables_and_flags() -> None:
     done = compare.Comparison(compare.Plan(), FLEET, tuple(as_aws_says()))
     figures = done.as_json()
     assert len(figures["runs"]) == 13  # type: ignore[arg-type]
-    assert set(figures["measured"]) == set(compare.COMPARED)  # type: ignore[arg-type]
+    assert set(figures["measured"]) == set(strategy_table.COMPARED)  # type: ignore[arg-type]
     assert figures["aws"]["blue-green"]["rollback"] == "Swap URL"  # type: ignore[index]
     columns = {(flag["strategy"], flag["column"]) for flag in figures["flags"]}  # type: ignore[attr-defined,index]
     assert ("blue-green", "No DNS change") in columns

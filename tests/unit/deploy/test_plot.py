@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.deploy.measure import Marker
 from lab.deploy.plot import plot
-from lab.deploy.probe import ProbeRecord, Sample
+from lab.deploy.summary import Marker
+from lab.deploy.traffic import ProbeRecord, Sample
 from lab.errors import UsageError
 
 RECORD = ProbeRecord(20, datetime(2026, 1, 1, tzinfo=timezone.utc), 3.0, tuple(
@@ -39,7 +39,5 @@ def test_only_png_and_svg(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "start"), [("deploy.png", b"\x89PNG"), ("deploy.SVG", b"<?xml")])
 def test_draws_by_the_suffix(tmp_path: Path, name: str, start: bytes) -> None:
-    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-
     plot(RECORD, MARKERS, tmp_path / name, "rolling, good release")
     assert (tmp_path / name).read_bytes().startswith(start)

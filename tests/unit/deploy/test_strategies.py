@@ -1,185 +1,203 @@
-"""The six strategies' logic on a fake fleet: which containers each makes, and what the
-balancer serves at every step (capacity, versions), for a good and for a bad release."""
+"""The six strategies on a fake engine (exercise 12: four servers behind a load balancer):
+which containers each makes, what the balancer serves at every reload (capacity, versions),
+and what a bad release leaves, as users and `lab status` would see it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from lab.deploy import strategies
-from lab.deploy.balancer import Backend
-from lab.deploy.health import Health
-from lab.deploy.strategies import Live, Options, Rollout, StrategyFailed
-from lab.exercises.schema import Server
+from lab.deploy.release import Release
+from lab.deploy.state import StateStore
+from lab.deploy.strategies import Options, Rollout, StrategyFailed
+from lab.exercises.catalogue import Catalogue
+from lab.settings import Settings
+from tests.unit.deploy.fake_engine import KEY, FakeEngine, start
 
-SERVERS = [Server(f"web{n}", "web", "server", (80,)) for n in range(1, 5)]
-
-
-@dataclass
-class FakeFleet:
-    """Containers by id, each with a version; the balancer's backends as container ids."""
-
-    healthy_new: bool
-    containers: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> server, version
-    # The backends of every reload: (container id, its version) as it was at that moment.
-    routes: list[list[tuple[str, str]]] = field(default_factory=list)
-    made: int = 0
-    keys: dict[str, str] = field(default_factory=dict)  # address -> container id
-
-    def address(self, key: str) -> str:
-        address = f"10.0.0.{len(self.keys) + 2}"
-        self.keys[address] = key
-        return address
-
-
-class FakeRollout(Rollout):
-    def __init__(self, fake: FakeFleet) -> None:
-        self.fake = fake
-        self.replaced = []
-        self.standby = []
-        self.rollback_span = None
-        self.report = lambda line: None
-        self.mark = lambda backends, note: None
-        self.clock = lambda: 0.0
-        for server in SERVERS:
-            fake.containers[f"old-{server.name}"] = (server.name, "old")
-            fake.address(f"old-{server.name}")
-
-    @property
-    def servers(self) -> list[Server]:
-        return SERVERS
-
-    def running(self) -> list[Live]:
-        standby = set(self.standby)
-        by_name = {server.name: server for server in SERVERS}
-        addresses = {key: address for address, key in self.fake.keys.items()}
-        return [Live(by_name[server], key, addresses[key], key) for key, (server, _) in
-                self.fake.containers.items() if key not in standby]
-
-    def make(self, servers: Sequence[Server], suffix: str,
-             healthy_first: bool = True) -> list[tuple[Live, Health]]:
-        made = []
-        for server in servers:
-            self.fake.made += 1
-            key = f"new{self.fake.made}-{server.name}"
-            self.fake.containers[key] = (server.name, "new")
-            ok = self.fake.healthy_new or not healthy_first
-            live = Live(server, key, self.fake.address(key), key)
-            made.append((live, Health(ok, "answered 'fail'")))
-        return made
-
-    def route(self, backends: Sequence[Backend], note: str) -> None:
-        keys = [self.fake.keys[backend.address] for backend in backends]
-        self.fake.routes.append([(key, self.fake.containers[key][1]) for key in keys])
-
-    def remove(self, lives: Sequence[Live]) -> None:
-        for live in lives:
-            self.fake.containers.pop(live.container_id, None)
-
-    def settle(self, lives: Sequence[Live]) -> None:
-        self.replaced += [live.server.name for live in lives]
-
-    def set_aside(self, lives: Sequence[Live]) -> None:
-        self.standby += [live.container_id for live in lives]
+EXERCISE = "12-deployment-strategies"
+SERVERS = ["web1", "web2", "web3", "web4"]
+N = len(SERVERS)
+OLD, GOOD, BAD = "immutable-lab/server:latest", "sha256:good", "sha256:bad"
 
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(strategies, "DRAIN_SECONDS", 0)
-    monkeypatch.setattr(strategies, "_evaluate",
-                        lambda new, seconds: "" if FAKE_HEALTH["ok"] else "web1: answered 'fail'")
+    monkeypatch.setattr(strategies, "HEALTH_EVERY", 0)
 
 
-FAKE_HEALTH = {"ok": True}
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(tmp_path / "home", "learner")
 
 
-def deploy(strategy: str, good: bool = True, batch: int = 1) -> tuple[FakeFleet, FakeRollout]:
-    FAKE_HEALTH["ok"] = good
-    fake = FakeFleet(healthy_new=good)
-    rollout = FakeRollout(fake)
-    strategies.run(rollout, Options(strategy=strategy, batch=batch, canary=10, evaluate=1))
-    return fake, rollout
+@pytest.fixture
+def engine(settings: Settings) -> FakeEngine:
+    made = FakeEngine(unhealthy={BAD})
+    start(settings, EXERCISE, made)
+    return made
 
 
-def versions(fake: FakeFleet, route: list[tuple[str, str]]) -> set[str]:
-    return {version for _, version in route}
+def rollout(settings: Settings, engine: FakeEngine, image: str) -> Rollout:
+    exercise = Catalogue.of(settings).load(EXERCISE)
+    release = Release(settings, exercise, KEY, image, f"app:{image}", {}, deployment=1)
+    return Rollout(release, engine.by_name(container("lb")).id, mark=lambda *_: None,
+                   report=lambda _: None, engine=engine)
 
 
-def test_rolling_keeps_all_but_a_batch_in_service_and_mixes_versions() -> None:
-    fake, rollout = deploy("rolling", batch=2)
-    assert min(len(route) for route in fake.routes) == 2  # 4 servers, a batch of 2 out
-    assert any(len(versions(fake, route)) == 2 for route in fake.routes)
-    assert set(rollout.replaced) == {server.name for server in SERVERS}
-    assert {version for _, version in fake.containers.values()} == {"new"}
+def container(server: str) -> str:
+    return f"lab-learner-{EXERCISE}-{server}"
 
 
-def test_a_failing_rolling_batch_stays_out_and_stops_the_rollout() -> None:
+def deploy(settings: Settings, engine: FakeEngine, strategy: str, image: str = GOOD,
+           batch: int = 1) -> Rollout:
+    done = rollout(settings, engine, image)
+    strategies.run(done, Options(strategy, batch=batch, canary=10, evaluate=0.01))
+    return done
+
+
+def serving(engine: FakeEngine) -> dict[str, str]:
+    """The server containers there are, by name, and their image."""
+    return engine.images()
+
+
+def every_server_runs(engine: FakeEngine, image: str) -> bool:
+    return serving(engine) == {container(server): image for server in SERVERS}
+
+
+def capacities(engine: FakeEngine) -> list[int]:
+    return [len(reload.containers) for reload in engine.reloads]
+
+
+def test_rolling_replaces_one_batch_at_a_time_and_keeps_the_rest_serving(
+        settings: Settings, engine: FakeEngine) -> None:
+    done = deploy(settings, engine, "rolling", batch=2)
+
+    assert min(capacities(engine)) == N - 2  # 4 servers, a batch of 2 out at a time
+    assert any(len(set(reload.images)) == 2 for reload in engine.reloads)  # both versions
+    assert set(engine.reloads[-1].images) == {GOOD} and capacities(engine)[-1] == N
+    assert done.replaced == SERVERS
+    assert every_server_runs(engine, GOOD)
+
+
+def test_rolling_takes_out_and_replaces_the_servers_in_order(settings: Settings,
+                                                             engine: FakeEngine) -> None:
+    engine.done.clear()
+    deploy(settings, engine, "rolling")
+
+    assert [name for verb, name in engine.done] == [
+        container(server) for server in SERVERS for _ in ("remove", "create")]
+    assert min(capacities(engine)) == N - 1
+
+
+def test_a_failing_rolling_batch_stays_out_and_stops_the_rollout(settings: Settings,
+                                                                 engine: FakeEngine) -> None:
     with pytest.raises(StrategyFailed) as failure:
-        deploy("rolling", good=False)
-    assert "batch web1 failed" in failure.value.message
+        deploy(settings, engine, "rolling", image=BAD)
+
+    assert failure.value.message.startswith("batch web1 failed its health check: web1 ")
     assert not failure.value.rolled_back
+    assert serving(engine)[container("web1")] == BAD  # replaced, and out of the balancer
+    assert {serving(engine)[container(server)] for server in SERVERS[1:]} == {OLD}
+    assert set(engine.reloads[-1].images) == {OLD} and capacities(engine)[-1] == N - 1
 
 
-def test_rolling_with_an_additional_batch_never_drops_below_full_capacity() -> None:
-    fake, _ = deploy("rolling-batch", batch=1)
-    during = fake.routes[:-1]  # the last reload takes the extra batch out again
-    assert min(len(route) for route in during) >= len(SERVERS)
-    assert max(len(route) for route in fake.routes) == len(SERVERS) + 1
-    assert len(fake.containers) == len(SERVERS)  # the extra batch is gone at the end
+def test_rolling_with_an_additional_batch_never_drops_below_full_capacity(
+        settings: Settings, engine: FakeEngine) -> None:
+    deploy(settings, engine, "rolling-batch")
+
+    assert min(capacities(engine)) == N
+    assert max(capacities(engine)) == N + 1  # the extra batch
+    assert every_server_runs(engine, GOOD)  # and the extra batch is gone
 
 
-def test_immutable_doubles_capacity_then_drops_the_old_group() -> None:
-    fake, _ = deploy("immutable")
-    assert max(len(route) for route in fake.routes) == 2 * len(SERVERS)
-    assert versions(fake, fake.routes[-1]) == {"new"}
-    assert not any(key.startswith("old-") for key in fake.containers)
+def test_immutable_doubles_capacity_then_drops_the_old_group(settings: Settings,
+                                                             engine: FakeEngine) -> None:
+    deploy(settings, engine, "immutable")
+
+    assert max(capacities(engine)) == 2 * N
+    assert set(engine.reloads[-1].images) == {GOOD}
+    assert every_server_runs(engine, GOOD)
 
 
 @pytest.mark.parametrize("strategy", ["immutable", "rolling-batch", "blue-green"])
-def test_a_bad_release_leaves_the_old_servers_untouched(strategy: str) -> None:
+def test_a_bad_release_leaves_the_old_servers_serving(settings: Settings, engine: FakeEngine,
+                                                      strategy: str) -> None:
+    before = serving(engine)
     with pytest.raises(StrategyFailed) as failure:
-        deploy(strategy, good=False)
+        deploy(settings, engine, strategy, image=BAD)
+
     assert failure.value.rolled_back
+    assert serving(engine) == before  # the same containers, and none of the new ones
+    assert all(set(reload.images) == {OLD} for reload in engine.reloads)
 
 
-def test_bad_immutable_never_sends_traffic_to_the_new_group() -> None:
-    FAKE_HEALTH["ok"] = False
-    fake = FakeFleet(healthy_new=False)
-    rollout = FakeRollout(fake)
-    with pytest.raises(StrategyFailed):
-        strategies.run(rollout, Options(strategy="immutable"))
-    assert all(route and all(key.startswith("old-") for key, _ in route)
-               for route in fake.routes)
-    assert sorted(fake.containers) == sorted(f"old-{server.name}" for server in SERVERS)
+def test_traffic_split_gives_the_new_group_its_share_then_all(settings: Settings,
+                                                              engine: FakeEngine) -> None:
+    deploy(settings, engine, "traffic-split")
+
+    split = next(reload for reload in engine.reloads if len(set(reload.images)) == 2)
+    weights = dict(zip(split.images, split.weights, strict=False))
+    assert (weights[OLD], weights[GOOD]) == (90, 10)
+    assert set(engine.reloads[-1].images) == {GOOD}
+    assert every_server_runs(engine, GOOD)
 
 
-def test_traffic_split_gives_the_new_group_its_share_then_all_or_nothing() -> None:
-    fake, _ = deploy("traffic-split")
-    assert any(len(versions(fake, route)) == 2 for route in fake.routes)
-    assert versions(fake, fake.routes[-1]) == {"new"}
-
-    FAKE_HEALTH["ok"] = False
-    bad = FakeFleet(healthy_new=False)
-    rollout = FakeRollout(bad)
+def test_traffic_split_sends_the_traffic_back_when_the_new_group_turns_unhealthy(
+        settings: Settings, engine: FakeEngine) -> None:
+    before = serving(engine)
     with pytest.raises(StrategyFailed) as failure:
-        strategies.run(rollout, Options(strategy="traffic-split", canary=10, evaluate=1))
+        deploy(settings, engine, "traffic-split", image=BAD)
+
     assert failure.value.rolled_back
-    assert versions(bad, bad.routes[-1]) == {"old"}  # the traffic went back
-    assert sorted(bad.containers) == sorted(f"old-{server.name}" for server in SERVERS)
+    assert any(BAD in reload.images for reload in engine.reloads)  # its share met the release
+    assert set(engine.reloads[-1].images) == {OLD} and capacities(engine)[-1] == N
+    assert serving(engine) == before
 
 
-def test_blue_green_switches_in_one_reload_and_keeps_blue_on_standby() -> None:
-    fake, rollout = deploy("blue-green")
-    assert len(fake.routes) == 1
-    assert versions(fake, fake.routes[0]) == {"new"}
-    assert sorted(rollout.standby) == sorted(f"old-{server.name}" for server in SERVERS)
+def test_blue_green_switches_in_one_reload_and_keeps_blue_on_standby(
+        settings: Settings, engine: FakeEngine) -> None:
+    blue = {engine.by_name(container(server)).id for server in SERVERS}
+
+    done = deploy(settings, engine, "blue-green")
+
+    assert len(engine.reloads) == 1 and set(engine.reloads[0].images) == {GOOD}
+    assert capacities(engine) == [N]
+    assert set(done.standby) == blue
+    assert {engine.found[standby].name for standby in blue} == {
+        container(f"{server}-blue") for server in SERVERS}
+    # Blue is still there, under names of its own; green has the servers' names.
+    assert {name: image for name, image in serving(engine).items()
+            if not name.endswith("-blue")} == {container(server): GOOD for server in SERVERS}
 
 
-def test_all_at_once_leaves_no_server_in_between() -> None:
-    fake, _ = deploy("all-at-once")
-    assert len(fake.routes) == 1 and versions(fake, fake.routes[0]) == {"new"}
+def test_blue_green_switches_back_to_blue_in_one_reload(settings: Settings,
+                                                        engine: FakeEngine) -> None:
+    standby = deploy(settings, engine, "blue-green").standby
+    StateStore.of(settings, EXERCISE).update(  # as `lab deploy` records it
+        lambda state: state.model_copy(update={"standby": tuple(standby)}))
+
+    strategies.switch_back(rollout(settings, engine, GOOD), standby)
+
+    assert set(engine.reloads[-1].containers) == set(standby)
+    assert every_server_runs(engine, OLD)  # green gone, blue back under the servers' names
+
+
+def test_all_at_once_is_an_outage_then_every_server_new(settings: Settings,
+                                                       engine: FakeEngine) -> None:
+    deploy(settings, engine, "all-at-once")
+
+    assert len(engine.reloads) == 1 and set(engine.reloads[0].images) == {GOOD}
+    assert every_server_runs(engine, GOOD)
+
+
+def test_all_at_once_with_a_bad_release_leaves_every_server_on_it(settings: Settings,
+                                                                   engine: FakeEngine) -> None:
     with pytest.raises(StrategyFailed) as failure:
-        deploy("all-at-once", good=False)
+        deploy(settings, engine, "all-at-once", image=BAD)
+
     assert not failure.value.rolled_back
+    assert every_server_runs(engine, BAD)
+    assert capacities(engine) == [0]  # nothing healthy to send traffic to

@@ -44,14 +44,6 @@ def first_fleet() -> Exercise:
     return CATALOGUE.find("first-fleet")
 
 
-def test_first_fleet_has_three_web_servers_and_the_repository() -> None:
-    spec = first_fleet().spec
-    assert spec.server_names == ["web1", "web2", "web3"]
-    assert spec.repository
-    assert all(server.uses_lab_image for server in spec.planned_servers())
-    assert len(spec.hints) == 3
-
-
 def test_first_fleet_starter_motd_passes_its_own_file_check() -> None:
     exercise = first_fleet()
     motd = (exercise.workspace_dir / "motd").read_text(encoding="utf-8")

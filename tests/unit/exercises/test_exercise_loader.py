@@ -89,7 +89,8 @@ solution:
     assert problems(folder) == [
         ":7: servers[0].cont: unknown field; did you mean 'count'?",
         ":9: checks[0].kind: unknown check kind 'pkg'; did you mean 'package'? known kinds: "
-        "command, file, package, http, service, fleet, image, replaced, python",
+        "command, file, package, http, service, fleet, image, same-image, replaced, deployment, "
+        "download, python",
         ':14: checks[1].mode: write the mode as a quoted string, like "0644"',
         ":18: checks[2].version: input should be a valid string (found 1.0); "
         "put the value in quotes: YAML read it as a number or a boolean",

@@ -1,0 +1,73 @@
+"""Judging the current exercise: its checks on the fleet, its hints and its reference solution.
+
+sources: the lab as checks see it (lab.authoring's CheckContext, made here). solving: the
+reference solution, step by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab import learner
+from lab.checking.solving import solve
+from lab.checking.sources import check_context
+from lab.checks.base import CheckResult
+from lab.checks.runner import run_checks
+from lab.errors import StateError
+from lab.exercises.schema import Exercise
+from lab.progress import ProgressStore
+from lab.settings import Settings
+
+__all__ = ["Goal", "Verdict", "check", "fold", "next_hint", "solve"]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of the exercise with every server's verdict folded into one line."""
+
+    goal: str
+    ok: bool
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exercise: Exercise
+    goals: list[Goal]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.goals) and all(goal.ok for goal in self.goals)
+
+
+def check(settings: Settings, record: bool = True) -> Verdict:
+    """Run every check of the current exercise on its fleet; remember the outcome."""
+    exercise, infos = learner.running(settings)
+    marks = learner.load_progress(settings).of(exercise.id).marks
+    with check_context(settings, exercise, infos, marks) as context:
+        verdict = Verdict(exercise, fold(run_checks(context)))
+    if record:
+        ProgressStore.of(settings).update(lambda p: p.checked(exercise.id, verdict.passed))
+    return verdict
+
+
+def fold(results: list[CheckResult]) -> list[Goal]:
+    """Per-server results grouped by check, in exercise.yaml's order."""
+    goals: dict[int, Goal] = {}
+    for result in results:
+        goal = goals.setdefault(result.check, Goal(result.goal, True, []))
+        if not result.ok:
+            goals[result.check] = Goal(goal.goal, False, [*goal.reasons, result.reason])
+    return [goals[index] for index in sorted(goals)]
+
+
+def next_hint(settings: Settings) -> tuple[Exercise, int, str]:
+    """The next hint of the current exercise (the last one again once all are shown)."""
+    exercise = learner.current(settings)
+    hints = exercise.spec.hints
+    if not hints:
+        raise StateError(f"{exercise.id} has no hints", "Read its page: `lab start` prints it.")
+    shown = learner.load_progress(settings).of(exercise.id).hints_shown
+    number = min(shown + 1, len(hints))
+    ProgressStore.of(settings).update(lambda p: p.hint_shown(exercise.id, number))
+    return exercise, number, hints[number - 1]

@@ -1,0 +1,90 @@
+"""A deployment behind the exercise's load balancer, run under traffic: a strategy runs while
+the probe sends steady requests through the balancer, and the summary of what users saw is
+recorded with it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lab.deploy import balancer, strategies
+from lab.deploy.release import Release
+from lab.deploy.state import StateStore
+from lab.deploy.strategies import Options, Rollout
+from lab.deploy.summary import Marker, Summary, summarize
+from lab.deploy.traffic import Probe, ProbeRecord
+from lab.docker.containers import ContainerInfo
+from lab.errors import LabError
+from lab.fleet.engine import DOCKER, Engine
+
+Report = Callable[[str], None]
+LEAD_SECONDS = 1.0  # traffic before the deployment starts: the baseline users had
+TAIL_SECONDS = 1.0  # and after it ends: what it left behind
+DEFAULT_RATE = 50.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A deployment's probe record, capacity marks and summary."""
+
+    record: ProbeRecord
+    markers: tuple[Marker, ...]
+    summary: Summary
+    strategy: str
+
+
+class MeasuredFailure(LabError):
+    """The release failed under a strategy; the measurement is still there to be shown."""
+
+    def __init__(self, failure: LabError, measured: Measured) -> None:
+        super().__init__(failure.message, failure.remedy)
+        self.measured = measured
+        self.recorded = False  # set once the history holds it
+        self.rolled_back = bool(getattr(failure, "rolled_back", False))
+        self.replaced: tuple[str, ...] = ()  # servers the failed release replaced anyway
+
+
+def run(release: Release, store: StateStore, balancer_info: ContainerInfo, options: Options,
+        rate: float, report: Report, *, switch_back: bool = False,
+        engine: Engine = DOCKER) -> tuple[Rollout, Measured]:
+    """Run the strategy (or blue/green's switch back) under the probe; MeasuredFailure when
+    the release was unhealthy, after everything was recorded."""
+    probe = Probe(balancer.url(balancer_info), rate=rate)
+    markers: list[Marker] = []
+    rollout = Rollout(
+        release, balancer_info.id,
+        mark=lambda backends, note: markers.append(Marker(probe.now(), backends, note)),
+        report=report, engine=engine, clock=probe.now)
+    previous = store.load()
+    probe.start()
+    failure: LabError | None = None
+    try:
+        time.sleep(LEAD_SECONDS)
+        markers.append(Marker(probe.now(), len(engine.backends(balancer_info.id)), "before"))
+        began = probe.now()
+        try:
+            if switch_back:
+                strategies.switch_back(rollout, previous.standby)
+            else:
+                _retire_standby(previous.standby, engine)
+                strategies.run(rollout, options)
+        except strategies.StrategyFailed as failed:
+            failure = failed
+        ended = probe.now()
+        time.sleep(TAIL_SECONDS)
+    finally:
+        record = probe.stop()
+    summary = summarize(record, markers, (began, ended), rollout.rollback_span)
+    measured = Measured(record, tuple(markers), summary, options.strategy)
+    if failure is not None:
+        problem = MeasuredFailure(failure, measured)
+        problem.replaced = tuple(rollout.replaced)
+        raise problem
+    return rollout, measured
+
+
+def _retire_standby(standby: tuple[str, ...], engine: Engine) -> None:
+    """A new deployment ends the standby of the one before: blue is not needed any more."""
+    for container_id in standby:
+        engine.remove(container_id)

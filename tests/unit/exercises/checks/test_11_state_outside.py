@@ -1,0 +1,110 @@
+"""11-state-outside's checks on a fake guestbook: something deployed since the start, and
+visitors' entries that outlive a replacement of every server, or vanish with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from lab.checks.context import CheckContext
+from lab.checks.executor import HttpResult, Mount
+from lab.checks.records import Deployment, Desired, History
+from lab.checks.views import Container
+from tests.unit.checks.fakes import FakeExecutor, judge, server_info
+from tests.unit.exercises.checks.helpers import exercise_context
+
+EXERCISE = "11-state-outside"
+WEBS = ("web1", "web2", "web3")
+START = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+IMAGE = "sha256:" + "1" * 64
+NAMED = Mount("volume", "guestbook", "/var/lib/guestbook")
+ANONYMOUS = Mount("volume", "f" * 64, "/var/lib/guestbook")
+
+
+@dataclass
+class Guestbook(FakeExecutor):
+    """Three servers whose entries live on their container's disk, or on `mount`."""
+
+    mount: Mount | None = None
+    generation: int = 1
+    disks: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.replace_all()
+        self.generation = 1
+
+    def replace_all(self) -> None:
+        self.generation += 1
+        mounts = (self.mount,) if self.mount else ()
+        self.infos = {server: server_info(server, container_id=self.container(server),
+                                          mounts=mounts) for server in WEBS}
+
+    def container(self, server: str) -> str:
+        return f"{server}-{self.generation}"
+
+    def store(self, server: str) -> dict[str, str]:
+        kept_by = "volume" if self.mount and self.mount.name == "guestbook" \
+            else self.container(server)
+        return self.disks.setdefault(kept_by + server, {})
+
+    def http(self, server: str, container_port: int, path: str, method: str = "GET",
+             body: bytes | None = None) -> HttpResult:
+        store = self.store(server)
+        if method == "PUT":
+            store[path] = (body or b"").decode()
+            return HttpResult(201)
+        if method == "DELETE":
+            return HttpResult(204 if store.pop(path, None) is not None else 404)
+        return HttpResult(200, store[path]) if path in store else HttpResult(404, "not found")
+
+
+def context(guestbook: Guestbook, deployed: bool = True) -> CheckContext:
+    deployments = (Deployment(1, "deploy", "lab-learner/app:v1", IMAGE, "one-at-a-time",
+                              START + timedelta(minutes=1), START + timedelta(minutes=2),
+                              "succeeded"),) if deployed else ()
+    history = History(deployments, desired=Desired("lab-learner/app:v1", IMAGE, WEBS)
+                      if deployed else None)
+
+    def containers() -> list[Container]:
+        return [Container(server, f"lab-learner-11-{server}", guestbook.container(server), IMAGE,
+                          "running", START) for server in WEBS]
+
+    def deploy(image_id: str) -> str | None:
+        guestbook.replace_all()
+        return None
+
+    return exercise_context(EXERCISE, guestbook, marks={"start": START},
+                            history=lambda: history, containers=containers, deploy=deploy)
+
+
+def test_entries_on_a_named_volume_survive_and_are_cleaned_up() -> None:
+    guestbook = Guestbook(mount=NAMED)
+    ctx = context(guestbook)
+    assert judge(ctx, 0) == [
+        (True, "#1 (lab-learner/app:v1, 111111111111): deploy (one-at-a-time), succeeded")]
+    assert judge(ctx, 1) == [
+        (True, f"{server}: the entry written before the replacement is still there, kept on "
+               "the volume guestbook at /var/lib/guestbook") for server in WEBS]
+    assert not any(guestbook.disks.values()), "the check's entries are deleted afterwards"
+
+
+def test_entries_on_the_container_s_disk_vanish_with_it() -> None:
+    [web1, *_] = judge(context(Guestbook()), 1)
+    assert web1 == (False, "web1: the entry written before the replacement is gone: it was "
+                           "kept on its container's own disk; the disk went with the "
+                           "container, and the new one starts from the image")
+
+
+def test_an_anonymous_volume_is_named_as_the_dockerfile_s_volume_line() -> None:
+    [web1, *_] = judge(context(Guestbook(mount=ANONYMOUS)), 1)
+    assert not web1[0]
+    assert "kept on an anonymous volume at /var/lib/guestbook, made by a VOLUME line of the " \
+           "Dockerfile; a volume without a name belongs to its container" in web1[1]
+
+
+def test_before_a_deployment_both_goals_say_what_to_do() -> None:
+    ctx = context(Guestbook(mount=NAMED), deployed=False)
+    assert judge(ctx, 0) == [(False, "no successful deployment since the servers started: "
+                                     "`lab build v1`, then `lab deploy v1`")]
+    [(ok, reason)] = judge(ctx, 1)
+    assert not ok and reason.endswith("`lab build v1`, then `lab deploy v1`")
