@@ -29,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lab.environment import current_settings
-from lab.images import catalog
+from lab.images import definitions
 
-SERVER_IMAGE = catalog.BY_NAME["server"].ref_for(current_settings())
+SERVER_IMAGE = definitions.BY_NAME["server"].ref_for(current_settings())
 FLOOR_LABEL = "lab.bench=classroom-floor"
 SPARE = "198.19.{}.0/24"  # the floor's networks once the engine's pools are used up
 

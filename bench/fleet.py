@@ -26,9 +26,9 @@ from pathlib import Path
 
 from lab import ssh
 from lab.environment import current_settings
-from lab.images import catalog
+from lab.images import definitions
 
-SERVER_IMAGE = catalog.BY_NAME["server"].ref_for(current_settings())
+SERVER_IMAGE = definitions.BY_NAME["server"].ref_for(current_settings())
 BENCH_LABEL = "lab.bench=fleet"
 
 

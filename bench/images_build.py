@@ -17,7 +17,7 @@ import sys
 import time
 
 from lab.environment import current_settings
-from lab.images import builder, catalog, root
+from lab.images import builder, definitions, root
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -51,7 +51,7 @@ def main() -> None:
 
     settings = current_settings()
     refs = [root.local_root() or root.BOOTSTRAPPED,
-            *(spec.ref_for(settings) for spec in catalog.SPECS)]
+            *(spec.ref_for(settings) for spec in definitions.SPECS)]
     lab = [sys.executable, "-m", "lab", "images", "build"]
     subprocess.run(lab, check=True, capture_output=True)  # make sure nothing is left to do
 
@@ -73,7 +73,7 @@ def main() -> None:
             cold = timed([*lab, "server", "--force", "--no-cache"], env)
             print(f"cold build of the server image (no layer cache): {cold:6.1f} s")
         finally:
-            for spec in catalog.SPECS:
+            for spec in definitions.SPECS:
                 subprocess.run(["docker", "rmi", f"{prefix}/{spec.name}:latest"],
                                capture_output=True)
 

@@ -69,13 +69,13 @@ def lab(*args: str, env: dict[str, str]) -> float:
 
 def builds(runs: int, cache: Path) -> tuple[float, float, float]:
     from lab.environment import current_settings
-    from lab.images import catalog
+    from lab.images import definitions
     from lab.repo import build, sources
     from lab.repo.specs import PackageRef
 
     refs = [PackageRef(path.parent.name, path.name) for path in sorted(SHARED.glob("*/*"))
             if path.is_dir()]
-    image = catalog.BY_NAME["repo"].ref_for(current_settings())
+    image = definitions.BY_NAME["repo"].ref_for(current_settings())
     labels = {"lab.managed": "true", "lab.student": STUDENT, "lab.role": "builder"}
 
     def cold() -> float:

@@ -144,7 +144,8 @@ class LabSources:
             yield Host(SCRATCH_NAME, ScratchExecutor(fresh, image_id or ""))
 
     def drift(self, servers: Sequence[str]) -> list[Drift]:
-        found = drift.fleet_drift(self.settings, list(servers))
+        found = drift.exercise_drift(self.settings, partial(learner.running, self.settings),
+                                     list(servers))
         return [Drift(server.name, tuple(Change(finding.kind.value, finding.subject,
                                                 finding.detail, finding.summary)
                                          for finding in server.findings))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from lab import dpkg
 from lab.checks.base import CheckResult, ServerCheck, first_words
 from lab.checks.executor import Executor
@@ -64,19 +62,3 @@ def _listed(stdout: str, name: str) -> Package | None:
     listed = dpkg.parse(stdout)
     return listed.get(name.partition(":")[0]) or next(iter(listed.values()), None)
 
-
-# Exercise checks written before lab.dpkg send their own 'status version' query and read
-# its answer with these; they go when those checks use the authoring API.
-
-
-@dataclass(frozen=True)
-class DpkgStatus:
-    """A package as dpkg sees it; `state` is None when dpkg has never heard of it."""
-
-    state: str | None
-    version: str = ""
-
-
-def parse_dpkg_status(stdout: str) -> DpkgStatus:
-    """Read dpkg-query's 'ii  2.1.0-1': a three-character status, a space, the version."""
-    return DpkgStatus(stdout[:3].strip(), stdout[3:].strip())

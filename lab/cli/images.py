@@ -11,14 +11,14 @@ import typer
 
 from lab.cli import answers, invocation
 from lab.errors import StateError
-from lab.images import builder, catalog
+from lab.images import builder, definitions
 from lab.images.builder import BuildListener, BuildResult
 
 # rich (through lab.console) and the engine's modules are imported by the commands that use
 # them, so that `lab --help` stays fast.
 if TYPE_CHECKING:
     from lab.console import Tasks
-    from lab.images.catalog import ImageSpec
+    from lab.images.definitions import ImageSpec
     from lab.images.inventory import MyImageRow
 
 app = typer.Typer(help="The lab's own images (build them, move them offline), and yours.",
@@ -111,7 +111,7 @@ def build_images(names: list[str] | None, *, force: bool = False, no_cache: bool
     `aside`, what was built is said on stderr (stdout is a JSON document's)."""
     from lab import console
 
-    catalog.select(names)  # an unknown name fails here, before any progress display
+    definitions.select(names)  # an unknown name fails here, before any progress display
     with console.tasks() as tasks:
         results = builder.ensure(names, force=force, no_cache=no_cache,
                                  listener=_Shown(tasks, verbose),

@@ -16,7 +16,7 @@ from lab.errors import StateError
 
 LB_ROLE = "lb"
 LB_NAME = "lb"  # its server label, network alias and container name suffix
-LB_IMAGE = "lb"  # the lab's image it runs (lab/images/catalog.py)
+LB_IMAGE = "lb"  # the lab's image it runs (lab/images/definitions.py)
 HTTP_PORT = 80  # the balancer's port (published on 127.0.0.1), and each backend's
 UPSTREAM_FILE = "/etc/nginx/lab/upstream.conf"
 APPLY = "/usr/local/sbin/lab-lb-apply"  # images/lb: writes, tests, reloads, waits

@@ -17,7 +17,7 @@ from lab.docker.images import BuildProgress, ImageInfo
 from lab.errors import StateError, UsageError
 from lab.exercises.schema import Exercise
 from lab.exercises.workspace import workspace_path
-from lab.images import catalog
+from lab.images import definitions
 from lab.settings import Settings
 
 APP_ROLE = "app"
@@ -59,9 +59,9 @@ def build(settings: Settings, exercise: Exercise, tag: str, *, dockerfile: str |
     so its `repo`) reachable from RUN steps, labelled with what was built and when."""
     context = check_dockerfile(settings, exercise, dockerfile)
     network = _network_for_build(settings, exercise)
-    server = catalog.BY_NAME["server"].ref_for(settings)
+    server = definitions.BY_NAME["server"].ref_for(settings)
     server_info = images.inspect(server)
-    content_hash = catalog.context_hash(context, server_info.id if server_info else "")
+    content_hash = definitions.context_hash(context, server_info.id if server_info else "")
     ref = f"{repository(settings)}:{check_tag(tag)}"
     # `image` and `version` are set again: the server image's own would be inherited, and
     # the learner's image would pass for one of the lab's.

@@ -76,10 +76,6 @@ FIELD_NOTES = {
     "ServiceSpec.listens": "A TCP port something must listen on.",
     "FleetSpec.command": "A shell command run on every server; every output must be the same.",
     "ImageSpec.labels": "Labels the image must carry, with these values.",
-    "PythonSpec.function": "`module:function` in a `.py` file beside exercise.yaml; it gets "
-                           "the executor, the servers and optionally a context (the "
-                           "workspace and settings), and returns `(ok, reason)` or a list "
-                           "of per-server verdicts.",
 }
 
 

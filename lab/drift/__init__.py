@@ -9,10 +9,9 @@ that do not name one yet.
 
 from __future__ import annotations
 
-from lab.drift.current import fleet_drift
 from lab.drift.findings import Finding, FleetDrift, Kind, PackageSpread, Server, ServerDrift
 from lab.drift.scan import Running, drift_of, exercise_drift
 from lab.drift.sources import Sources
 
 __all__ = ["Finding", "FleetDrift", "Kind", "PackageSpread", "Running", "Server", "ServerDrift",
-           "Sources", "drift_of", "exercise_drift", "fleet_drift"]
+           "Sources", "drift_of", "exercise_drift"]

@@ -10,7 +10,7 @@ from lab.deploy.state import StateStore
 from lab.docker import labels
 from lab.docker.containers import ContainerSpec
 from lab.exercises.schema import Exercise, Server
-from lab.images import catalog
+from lab.images import definitions
 from lab.settings import Settings
 
 SSH_PORT = 22
@@ -41,7 +41,7 @@ class Names:
 
 def image_ref(image: str, settings: Settings) -> str:
     """The reference an exercise's `image: server` (or `repo`) means, else the image as given."""
-    return catalog.BY_NAME[image].ref_for(settings) if image in catalog.BY_NAME else image
+    return definitions.BY_NAME[image].ref_for(settings) if image in definitions.BY_NAME else image
 
 
 def lab_images_needed(exercise: Exercise) -> list[str]:
@@ -51,7 +51,7 @@ def lab_images_needed(exercise: Exercise) -> list[str]:
         wanted.add(REPO_ROLE)
     if exercise.spec.load_balancer:
         wanted.add(LB_IMAGE)
-    return [name for name in catalog.BY_NAME if name in wanted]
+    return [name for name in definitions.BY_NAME if name in wanted]
 
 
 def desired(exercise: Exercise, settings: Settings, public_key: str) -> list[ContainerSpec]:

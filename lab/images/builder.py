@@ -9,8 +9,8 @@ from enum import Enum
 from lab import __version__
 from lab.docker import images, labels
 from lab.docker.images import BuildProgress
-from lab.images import catalog, root
-from lab.images.catalog import ImageSpec
+from lab.images import definitions, root
+from lab.images.definitions import ImageSpec
 from lab.settings import Settings
 
 
@@ -54,7 +54,7 @@ def ensure(
     """Make sure the named images (default: all) and their parents exist and are current,
     from `settings.images_dir`, named under `settings.image_prefix`."""
     listener = listener or BuildListener()
-    specs = catalog.select(names)
+    specs = definitions.select(names)
     parents: dict[str, tuple[str, str]] = {}  # name -> (reference, image id)
     root_ref = root.resolve(listener.note, settings)
     parents["root"] = (root_ref, _image_id(root_ref))
@@ -77,7 +77,7 @@ def _ensure_one(
 ) -> BuildResult:
     parent_ref, parent_id = parent
     ref, context = spec.ref_for(settings), spec.context_for(settings)
-    wanted_hash = catalog.context_hash(context, parent_id)
+    wanted_hash = definitions.context_hash(context, parent_id)
     existing = images.inspect(ref)
     if existing and not force and existing.labels.get(labels.CONTEXT_HASH) == wanted_hash:
         result = BuildResult(spec.name, ref, existing.id, Outcome.UP_TO_DATE)

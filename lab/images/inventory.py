@@ -13,7 +13,7 @@ from lab.deploy.state import StateStore
 from lab.docker import containers, images, labels
 from lab.docker.images import ImageInfo
 from lab.errors import StateError
-from lab.images import catalog
+from lab.images import definitions
 from lab.locking import state_lock
 from lab.settings import Settings
 
@@ -77,7 +77,7 @@ def rows() -> list[ImageRow]:
 
 
 def _order_key(row: ImageRow) -> tuple[int, str, str]:
-    known = ["root", *catalog.BY_NAME]
+    known = ["root", *definitions.BY_NAME]
     position = known.index(row.name) if row.name in known else len(known)
     return (row.status != "current", f"{position:03d}", row.ref)
 

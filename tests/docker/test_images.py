@@ -12,7 +12,7 @@ import pytest
 
 from lab.docker import engine
 from lab.environment import current_settings
-from lab.images import catalog
+from lab.images import definitions
 from lab.settings import Settings
 from tests.docker.conftest import docker
 from tests.helpers import run_lab
@@ -20,7 +20,7 @@ from tests.helpers import run_lab
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
 DEFAULTS = Settings(home=Path("/nonexistent"), student="learner")  # the images' names and folder
-LAB_REFS = [spec.ref_for(DEFAULTS) for spec in catalog.SPECS]
+LAB_REFS = [spec.ref_for(DEFAULTS) for spec in definitions.SPECS]
 
 
 def image_ids(refs: list[str], host: str | None = None) -> dict[str, str]:
@@ -31,7 +31,7 @@ def test_build_with_nothing_changed_keeps_every_image() -> None:
     before = image_ids(LAB_REFS)
     result = run_lab("images", "build")
     assert result.returncode == 0, result.stderr
-    assert f"{len(catalog.SPECS)} images up to date" in result.stdout
+    assert f"{len(definitions.SPECS)} images up to date" in result.stdout
     assert image_ids(LAB_REFS) == before
 
 
@@ -61,7 +61,7 @@ def test_a_changed_file_rebuilds_that_image_only(tmp_path: Path) -> None:
         )
         assert marker == "# a learner's change"
     finally:
-        for name in catalog.BY_NAME:
+        for name in definitions.BY_NAME:
             docker("rmi", f"{prefix}/{name}:latest", check=False)
 
 
@@ -79,7 +79,7 @@ def test_bundle_round_trip_into_a_clean_engine(tmp_path: Path, second_engine: st
     assert loaded.returncode == 0, loaded.stderr
     listed = run_lab("images", "list", "--json", env=clean)
     names = {row["name"] for row in __import__("json").loads(listed.stdout)}
-    assert names == {"root", *catalog.BY_NAME}
+    assert names == {"root", *definitions.BY_NAME}
     assert image_ids(LAB_REFS, host=second_engine) == image_ids(LAB_REFS)
 
 
@@ -129,7 +129,7 @@ def test_a_learners_image_is_theirs_not_the_labs(
     assert "<untagged> (was t1)" in my_part and rebuilt.removeprefix("sha256:")[:12] in my_part
     assert "immutable-lab/server:latest" in lab_part and student not in lab_part
     as_json = json.loads(run_lab("images", "list", "--json", env=clean).stdout)
-    assert {row["name"] for row in as_json} == {"root", *catalog.BY_NAME}
+    assert {row["name"] for row in as_json} == {"root", *definitions.BY_NAME}
     assert not [ref for ref in bundled if student in ref]
 
     pruned = run_lab("images", "prune", "--all", env=clean)
@@ -159,7 +159,7 @@ def _learner_image(where: Path, student: str, version: str) -> str:
     context = where / f"context-{version}"
     context.mkdir()
     (context / "Dockerfile").write_text(
-        f"FROM {catalog.BY_NAME['server'].ref_for(DEFAULTS)}\nLABEL version={version}\n")
+        f"FROM {definitions.BY_NAME['server'].ref_for(DEFAULTS)}\nLABEL version={version}\n")
     image_labels = labels.managed(
         student=student, exercise="07-golden-image", role="app", tag="t1",
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

@@ -11,10 +11,10 @@ import pytest
 
 from lab.docker import containers
 from lab.docker.probes import Prober
-from lab.images import catalog
+from lab.images import definitions
 from lab.settings import Settings
 
-SERVER = catalog.BY_NAME["server"].ref_for(Settings(home=Path("/nonexistent"), student="t"))
+SERVER = definitions.BY_NAME["server"].ref_for(Settings(home=Path("/nonexistent"), student="t"))
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 

@@ -139,7 +139,7 @@ def install(env: dict[str, str], server: str, package: str) -> subprocess.Comple
 def test_packages_build_in_a_container_and_a_second_build_is_a_cache_hit(
         tmp_path: Path, student: str) -> None:
     from lab.environment import current_settings
-    from lab.images import catalog
+    from lab.images import definitions
     from lab.repo import build, sources
     from lab.repo.specs import PackageRef
 
@@ -147,7 +147,7 @@ def test_packages_build_in_a_container_and_a_second_build_is_a_cache_hit(
             for package in sorted(SHARED_PACKAGES.glob("*/*")) if package.is_dir()]
     staged = sources.stage_all(SHARED_PACKAGES.parent / "01-any", refs)
     labels = {"lab.managed": "true", "lab.student": student, "lab.role": "builder"}
-    image = catalog.BY_NAME["repo"].ref_for(current_settings())
+    image = definitions.BY_NAME["repo"].ref_for(current_settings())
     cold = build.build(staged, tmp_path, image, labels, print)
     assert cold.fresh == len(refs)  # every shared package, built once
     assert sorted(package.path.name.split("-", 1)[1] for package in cold.packages) == sorted(

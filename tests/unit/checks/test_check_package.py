@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.checks.package import describe_state, parse_dpkg_status
+from lab.checks.package import describe_state
 from tests.unit.checks.fakes import FakeExecutor, make_check, reasons, verdicts
 
 TREE = {"kind": "package", "name": "tree"}
@@ -78,11 +78,7 @@ def test_a_failing_dpkg_query_is_reported_not_mistaken_for_absence() -> None:
     assert result.reason == "web1: dpkg-query failed (exit 127): sh: dpkg-query: not found"
 
 
-def test_the_older_status_and_version_answer_is_still_read_for_exercise_checks() -> None:
-    assert parse_dpkg_status("ii  2.1.0-1") == parse_dpkg_status("ii  2.1.0-1\n")
-    assert parse_dpkg_status("ii  2.1.0-1").state == "ii"
-    assert parse_dpkg_status("ii  2.1.0-1").version == "2.1.0-1"
-    assert parse_dpkg_status("iHR 1.0").state == "iHR"
+def test_a_status_is_described_in_words() -> None:
     assert describe_state("iHR") == "half-installed (unpacking failed), reinstall required"
 
 

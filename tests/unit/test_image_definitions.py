@@ -8,7 +8,8 @@ import pytest
 
 from lab.environment import current_settings
 from lab.errors import UsageError
-from lab.images import catalog
+from lab.images import definitions
+from lab.images.definitions import context_hash
 
 
 def make_context(folder: Path) -> Path:
@@ -21,42 +22,42 @@ def make_context(folder: Path) -> Path:
 def test_same_files_same_hash(tmp_path: Path) -> None:
     first = make_context(tmp_path / "a")
     second = make_context(tmp_path / "b")
-    assert catalog.context_hash(first, "sha256:1") == catalog.context_hash(second, "sha256:1")
+    assert context_hash(first, "sha256:1") == context_hash(second, "sha256:1")
 
 
 def test_changed_file_changes_hash(tmp_path: Path) -> None:
     context = make_context(tmp_path / "a")
-    before = catalog.context_hash(context, "sha256:1")
+    before = context_hash(context, "sha256:1")
     (context / "rootfs" / "init").write_text("#!/bin/sh\necho changed\n")
-    assert catalog.context_hash(context, "sha256:1") != before
+    assert context_hash(context, "sha256:1") != before
 
 
 def test_exec_bit_and_new_file_change_hash(tmp_path: Path) -> None:
     context = make_context(tmp_path / "a")
-    before = catalog.context_hash(context, "sha256:1")
+    before = context_hash(context, "sha256:1")
     (context / "rootfs" / "init").chmod(0o755)
-    after_chmod = catalog.context_hash(context, "sha256:1")
+    after_chmod = context_hash(context, "sha256:1")
     (context / "rootfs" / "extra").write_text("")
-    assert len({before, after_chmod, catalog.context_hash(context, "sha256:1")}) == 3
+    assert len({before, after_chmod, context_hash(context, "sha256:1")}) == 3
 
 
 def test_rebuilt_parent_changes_hash(tmp_path: Path) -> None:
     context = make_context(tmp_path / "a")
-    assert catalog.context_hash(context, "sha256:1") != catalog.context_hash(context, "sha256:2")
+    assert context_hash(context, "sha256:1") != context_hash(context, "sha256:2")
 
 
 def test_select_adds_parents_in_build_order() -> None:
-    assert [spec.name for spec in catalog.select(["repo"])] == ["base", "repo"]
-    assert [spec.name for spec in catalog.select(["lb"])] == ["base", "lb"]
-    assert [spec.name for spec in catalog.select(None)] == ["base", "server", "repo", "lb"]
+    assert [spec.name for spec in definitions.select(["repo"])] == ["base", "repo"]
+    assert [spec.name for spec in definitions.select(["lb"])] == ["base", "lb"]
+    assert [spec.name for spec in definitions.select(None)] == ["base", "server", "repo", "lb"]
 
 
 def test_select_unknown_lists_known() -> None:
     with pytest.raises(UsageError, match="unknown image web") as raised:
-        catalog.select(["web"])
+        definitions.select(["web"])
     assert "base, server, repo, lb" in raised.value.remedy
 
 
 def test_every_image_has_a_dockerfile() -> None:
-    for spec in catalog.SPECS:
+    for spec in definitions.SPECS:
         assert (spec.context_for(current_settings()) / "Dockerfile").is_file(), spec.name
