@@ -63,7 +63,12 @@ def the_switches(since: Sequence[Deployment]) -> tuple[Deployment, Deployment] |
 
 def switched_and_back(ctx: CheckContext) -> Verdict:
     """A successful blue/green deployment since the start, then a rollback that switched
-    back."""
+    back.
+
+    A `deployment` check (strategy: switch back, after: blue-green) would pass and fail on
+    the same histories, but it has one remedy for every missing step, where this one tells
+    each its own (the switch to green, `lab rollback`, `lab reset` after a redeploy), says
+    why a blue/green deployment failed, and times the switch back."""
     found = the_switches(since_start(ctx))
     if isinstance(found, str):
         return failed(found)

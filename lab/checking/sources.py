@@ -59,8 +59,12 @@ class LiveFleet:
         self._retired.append(self._current)
         self._current = fleet.FleetExecutor(self._find())
 
-    def knows(self, server: str) -> bool:
-        return server in self._current.by_name
+    def follow(self, found: ContainerInfo) -> None:
+        """Find the fleet again when `found`, a container as the engine has it now, is not
+        the one its name means here (another container, stopped or restarted since)."""
+        known = self._current.by_name.get(fleet.server_name(found))
+        if known is None or _seen(known) != _seen(found):
+            self.refresh()
 
     def close(self) -> None:
         for executor in (*self._retired, self._current):
@@ -168,11 +172,21 @@ class LabSources:
         return None
 
     def balancer(self) -> Host | None:
-        return Host(LB_NAME, self.servers) if self.servers.knows(LB_NAME) else None
+        """The running load balancer, looked for now (a stopped one is none)."""
+        running = fleet.load_balancer(self.settings, self.exercise_id)
+        if running is None:
+            return None
+        self.servers.follow(running)
+        return Host(LB_NAME, self.servers)
 
     def repository_log(self) -> list[Request]:
         _, repo_id = learner.running_repository(self.settings)
         return parse_access_log(containers.exec_run(repo_id, f"cat {ACCESS_LOG}").stdout)
+
+
+def _seen(info: ContainerInfo) -> tuple[object, ...]:
+    """What a check's requests depend on: which container, whether it runs, its ports."""
+    return info.id, info.state, info.ports
 
 
 def built_at(info: ImageInfo) -> datetime | None:

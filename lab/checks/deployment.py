@@ -1,5 +1,6 @@
 """The `deployment` check: the exercise's deployment history holds a deployment like the one
-exercise.yaml describes (maybe after another one), as `lab history` shows it."""
+exercise.yaml describes (maybe after another one), as `lab history` shows it, and the volumes
+the fleet keeps its data in, if any."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 
 from lab.checks.base import AllServersCheck, CheckResult, with_remedy
 from lab.checks.executor import Executor
-from lab.checks.records import Deployment
+from lab.checks.records import Deployment, History
 from lab.checks.specs import DeploymentMatch, DeploymentSpec
 
 ACTIONS = {None: "deployment", "deploy": "deployment", "rollback": "rollback",
@@ -32,6 +33,18 @@ def told(item: Deployment) -> str:
     return f"{item.named}: {item.kind} ({item.strategy}), {item.result}"
 
 
+def kept_in(history: History) -> str:
+    """'; the fleet runs lab-learner/app:v1 with the volume guestbook:/var/lib/guestbook', as
+    the learner gave it to `lab deploy --volume`, when the desired state has volumes: that
+    the data lives outside the servers is often the lesson."""
+    desired = history.desired
+    if desired is None or not desired.volumes:
+        return ""
+    plural = "s" if len(desired.volumes) > 1 else ""
+    volumes = ", ".join(f"{name}:{path}" for name, path in desired.volumes.items())
+    return f"; the fleet runs {desired.image} with the volume{plural} {volumes}"
+
+
 class DeploymentCheck(AllServersCheck[DeploymentSpec]):
     """Read the history once; one verdict on the whole fleet, naming the deployment."""
 
@@ -53,7 +66,7 @@ class DeploymentCheck(AllServersCheck[DeploymentSpec]):
             after = f" after {before.named}" if before else since
             return self._failed(f"no {wanted(spec)}{after}", candidates)
         following = f", after {told(before)}" if before else ""
-        return [self.verdict(True, f"{told(found)}{following}")]
+        return [self.verdict(True, f"{told(found)}{following}{kept_in(history)}")]
 
     def _failed(self, missing: str, seen: Sequence[Deployment]) -> list[CheckResult]:
         last = f" (the last: {told(seen[-1])})" if seen else ""

@@ -40,6 +40,19 @@ def process_running(comm_lines: str, name: str) -> bool:
     return name[:COMM_LENGTH] in {line.strip() for line in comm_lines.splitlines()}
 
 
+def stat_command(path: str) -> str:
+    """Prints '644 regular file': the mode and type of `path`, following links."""
+    return f"stat -L -c '%a %F' -- {shlex.quote(path)}"
+
+
+def read_command(path: str) -> str:
+    return f"cat -- {shlex.quote(path)}"
+
+
+def digest_command(path: str) -> str:
+    return f"sha256sum -- {shlex.quote(path)}"
+
+
 def last_line(result: ExecResult) -> str:
     lines = (result.stderr or result.stdout).strip().splitlines()
     return lines[-1] if lines else f"exit code {result.exit_code}"
@@ -107,7 +120,7 @@ class Host:
 
 
 class File:
-    """A path on a server; each property asks the server again."""
+    """A path on a server, not a snapshot: each property asks the server when it is read."""
 
     def __init__(self, host: Host, path: str) -> None:
         self.host = host
@@ -118,7 +131,7 @@ class File:
 
     def _stat(self) -> tuple[str, str] | None:
         """(mode, type) of the path, following links; None when there is nothing there."""
-        stat = self.host.run(f"stat -L -c '%a %F' -- {shlex.quote(self.path)}")
+        stat = self.host.run(stat_command(self.path))
         if stat.ok:
             mode, _, file_type = stat.stdout.strip().partition(" ")
             return mode, file_type
@@ -151,7 +164,7 @@ class File:
     @property
     def content(self) -> str:
         """The file's text; CheckError when it cannot be read."""
-        result = self.host.run(f"cat -- {shlex.quote(self.path)}")
+        result = self.host.run(read_command(self.path))
         if not result.ok:
             raise CheckError(f"{self.host.name}: cannot read {self.path}: {last_line(result)}")
         return result.stdout
@@ -159,7 +172,7 @@ class File:
     @property
     def sha256(self) -> str:
         """The SHA-256 of its content, as sha256sum prints it."""
-        result = self.host.run(f"sha256sum -- {shlex.quote(self.path)}")
+        result = self.host.run(digest_command(self.path))
         if not result.ok or not result.stdout.strip():
             raise CheckError(f"{self.host.name}: cannot read {self.path}: {last_line(result)}")
         # sha256sum escapes odd file names with a leading backslash; the digest follows it.
@@ -167,7 +180,8 @@ class File:
 
 
 class Service:
-    """A process on a server, by the name the kernel knows it by (as `ps -e` shows)."""
+    """A process on a server, by the name the kernel knows it by (as `ps -e` shows); `running`
+    asks the server when it is read."""
 
     def __init__(self, host: Host, name: str) -> None:
         self.host = host

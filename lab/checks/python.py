@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from lab.checks.base import AllServersCheck, CheckResult
+from lab.checks.context import narrowed
 from lab.checks.executor import Executor
 from lab.checks.specs import PythonSpec, module_file
 from lab.errors import UsageError
@@ -51,7 +52,7 @@ class PythonCheck(AllServersCheck[PythonSpec]):
 
     def check_all(self, executor: Executor, servers: Sequence[str]) -> list[CheckResult]:
         function = load_function(self.context.folder, self.spec.function)
-        verdict = function(self.context.with_servers(servers))
+        verdict = function(narrowed(self.context, servers))
         verdicts = verdict if isinstance(verdict, list) else [verdict]
         if not verdicts or not all(_is_verdict(item) for item in verdicts):
             raise TypeError(f"{self.spec.function} returned {verdict!r}, "

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lab.checks.base import AllServersCheck, Check, CheckResult, ServerCheck
-from lab.checks.context import CheckContext
+from lab.checks.context import CheckContext, executor_of, narrowed
 from lab.checks.executor import Executor
 from lab.checks.registry import build_check
 from lab.errors import LabError
@@ -31,14 +31,14 @@ def run_checks(context: CheckContext) -> list[CheckResult]:
     gives a failed result carrying the message; it never stops the other checks. Each check
     gets the context narrowed to its own servers (its `servers:` among the context's).
     """
-    spec, executor = context.spec, context.sources.executor
+    spec, executor = context.spec, executor_of(context)
     wanted = set(context.servers)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="check") as pool:
         pending = []
         for index, check_spec in enumerate(spec.checks):
             targets = [name for name in spec.expand(check_spec.servers) if name in wanted]
             if targets:
-                check = build_check(check_spec, context.with_servers(targets))
+                check = build_check(check_spec, narrowed(context, targets))
                 pending.append(_submit(pool, index, check, targets, executor))
         return [result for work in pending for result in _collect(work)]
 

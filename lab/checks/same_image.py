@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from lab.checks.base import AllServersCheck, CheckResult, with_remedy
+from lab.checks.context import narrowed
 from lab.checks.executor import Executor, ServerInfo
 from lab.checks.image import describe_image
 from lab.checks.specs import SameImageSpec
@@ -25,7 +26,7 @@ class SameImageCheck(AllServersCheck[SameImageSpec]):
     """Ask every server's image at once; one verdict on the whole fleet."""
 
     def check_all(self, executor: Executor, servers: Sequence[str]) -> list[CheckResult]:
-        infos = self.context.with_servers(servers).each(lambda host: host.info)
+        infos = narrowed(self.context, servers).each(lambda host: host.info)
         built = {image.id: image for image in self.context.images()} if self.spec.built else {}
         by_image: dict[str, list[ServerInfo]] = {}
         for info in infos:

@@ -232,8 +232,8 @@ class DownloadSpec(CheckSpec):
 
     kind: Literal["download"]
     package: Annotated[str, AfterValidator(_package_name)]  # the package's name, like webapp
+    downloaded: bool  # true: each server downloaded it; false: none did (no default)
     version: Text | None = None  # one version only; without it, any version counts
-    downloaded: bool = False  # true: each server downloaded it; false: none did
     remedy: Remedy | None = None  # what to tell the learner when the goal does not hold
 
 

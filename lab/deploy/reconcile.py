@@ -16,7 +16,7 @@ from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, StateError
 from lab.exercises.schema import Exercise
 from lab.fleet import members
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.locking import state_lock
 from lab.parallel import map_in_threads
 from lab.settings import Settings
@@ -87,12 +87,13 @@ class Reconciler:
     settings: Settings
     exercise: Exercise
     report: Report
-    engine: Engine = DOCKER
+    engine: FleetEngine = DOCKER
     failed_at: dict[str, float] = field(default_factory=dict)
     key: str = ""
 
     @classmethod
-    def current(cls, settings: Settings, report: Report, engine: Engine = DOCKER) -> Reconciler:
+    def current(cls, settings: Settings, report: Report,
+                engine: FleetEngine = DOCKER) -> Reconciler:
         reconciler = cls(settings, learner.current(settings), report, engine)
         reconciler.desired()  # one clear error before anything else
         reconciler.public_key()  # and the slow import of the SSH code before any repair

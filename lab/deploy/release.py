@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from lab.deploy.health import Health
 from lab.docker.containers import ContainerSpec
 from lab.exercises.schema import Exercise, Server
-from lab.fleet.engine import Engine
+from lab.fleet.engine import FleetEngine
 from lab.fleet.specs import IMAGE_NAME_LABEL, Names, server_spec
 from lab.settings import Settings
 
@@ -43,7 +43,7 @@ class Release:
         return replace(made, name=made.name + suffix) if suffix else made
 
 
-def replace_server(release: Release, server: Server, engine: Engine) -> tuple[str, Health]:
+def replace_server(release: Release, server: Server, engine: FleetEngine) -> tuple[str, Health]:
     """Remove the server's container (if any), make a new one of the release, judge it;
     returns the new container's id and its verdict."""
     for info in engine.containers(student=release.settings.student,

@@ -17,7 +17,7 @@ from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, StateError, UsageError
 from lab.exercises.schema import Exercise
 from lab.fleet import members
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.locking import state_lock
 from lab.settings import Settings
 
@@ -46,7 +46,7 @@ def parse_volumes(options: Sequence[str]) -> dict[str, str]:
 def deploy(settings: Settings, reference: str, report: Report, *,
            volumes: dict[str, str] | None = None, options: Options | None = None,
            rate: float | None = None, on_measured: OnMeasured | None = None,
-           engine: Engine = DOCKER) -> Deployment:
+           engine: FleetEngine = DOCKER) -> Deployment:
     """Replace every server with a container of the image `reference` names."""
     image = builds.resolve(settings, reference)
     with state_lock(settings, report):
@@ -56,7 +56,7 @@ def deploy(settings: Settings, reference: str, report: Report, *,
 
 
 def rollback(settings: Settings, report: Report, rate: float | None = None,
-             on_measured: OnMeasured | None = None, engine: Engine = DOCKER) -> Deployment:
+             on_measured: OnMeasured | None = None, engine: FleetEngine = DOCKER) -> Deployment:
     """Deploy again the newest image that was deployed successfully before the newest one;
     after a blue/green switch, switch back to blue instead."""
     exercise = learner.current(settings)
@@ -79,7 +79,7 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
              volumes: dict[str, str] | None = None, kind: Kind = "deploy",
              options: Options | None = None, rate: float | None = None,
              switch_back: bool = False, on_measured: OnMeasured | None = None,
-             engine: Engine = DOCKER) -> Deployment:
+             engine: FleetEngine = DOCKER) -> Deployment:
     """The rollout itself, under the caller's state lock: record, replace, judge, record.
 
     Behind a load balancer a strategy runs under the probe; without one, servers are
@@ -121,7 +121,7 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
         raise
 
 
-def _running_exercise(settings: Settings, engine: Engine) -> Exercise:
+def _running_exercise(settings: Settings, engine: FleetEngine) -> Exercise:
     """The current exercise; StateError when its fleet is gone (as lab.learner.running)."""
     exercise = learner.current(settings)
     if not members.fleet_containers(settings, exercise.id, engine):
@@ -132,7 +132,7 @@ def _running_exercise(settings: Settings, engine: Engine) -> Exercise:
 
 def _under_traffic(store: StateStore, release: Release, lb: ContainerInfo, options: Options,
                    rate: float | None, report: Report, switch_back: bool,
-                   on_measured: OnMeasured, engine: Engine) -> Deployment:
+                   on_measured: OnMeasured, engine: FleetEngine) -> Deployment:
     """A strategy behind the balancer, under the probe; the summary goes into the record."""
     try:
         rollout, result = under_traffic.run(
@@ -186,7 +186,7 @@ def _succeed(store: StateStore, release: Release, replaced: tuple[str, ...]) -> 
     return state.deployments[-1]
 
 
-def _replace_each(release: Release, engine: Engine, replaced: list[str],
+def _replace_each(release: Release, engine: FleetEngine, replaced: list[str],
                   report: Report) -> None:
     servers = release.servers
     for position, server in enumerate(servers):

@@ -19,7 +19,7 @@ from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, UsageError
 from lab.exercises.schema import Server
 from lab.fleet import members
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.parallel import map_in_threads
 
 ONE_AT_A_TIME = "one-at-a-time"  # without a balancer: each server replaced in turn
@@ -77,7 +77,7 @@ class Rollout:
     balancer_id: str
     mark: Callable[[int, str], None]  # (healthy backends from now on, note)
     report: Callable[[str], None]
-    engine: Engine = DOCKER
+    engine: FleetEngine = DOCKER
     replaced: list[str] = field(default_factory=list)
     standby: list[str] = field(default_factory=list)  # blue, after a blue/green switch
     rollback_span: tuple[float, float] | None = None

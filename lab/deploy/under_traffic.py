@@ -16,7 +16,7 @@ from lab.deploy.summary import Marker, Summary, summarize
 from lab.deploy.traffic import Probe, ProbeRecord
 from lab.docker.containers import ContainerInfo
 from lab.errors import LabError
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 
 Report = Callable[[str], None]
 LEAD_SECONDS = 1.0  # traffic before the deployment starts: the baseline users had
@@ -47,7 +47,7 @@ class MeasuredFailure(LabError):
 
 def run(release: Release, store: StateStore, balancer_info: ContainerInfo, options: Options,
         rate: float, report: Report, *, switch_back: bool = False,
-        engine: Engine = DOCKER) -> tuple[Rollout, Measured]:
+        engine: FleetEngine = DOCKER) -> tuple[Rollout, Measured]:
     """Run the strategy (or blue/green's switch back) under the probe; MeasuredFailure when
     the release was unhealthy, after everything was recorded."""
     probe = Probe(balancer.url(balancer_info), rate=rate)
@@ -84,7 +84,7 @@ def run(release: Release, store: StateStore, balancer_info: ContainerInfo, optio
     return rollout, measured
 
 
-def _retire_standby(standby: tuple[str, ...], engine: Engine) -> None:
+def _retire_standby(standby: tuple[str, ...], engine: FleetEngine) -> None:
     """A new deployment ends the standby of the one before: blue is not needed any more."""
     for container_id in standby:
         engine.remove(container_id)

@@ -1,6 +1,6 @@
 """An exercise's fleet on the engine: the containers it should have (specs), brought to that
 state (convergence), found (members), looked at by checks (executor) and taken down
-(teardown), all through an Engine (engine) that tests replace with a fake.
+(teardown), all through a FleetEngine (engine) that tests replace with a fake.
 
 The names other modules use are re-exported here: `from lab import fleet`, `fleet.servers`.
 """

@@ -12,7 +12,7 @@ from lab.docker import labels
 from lab.docker.containers import ContainerInfo, ContainerSpec
 from lab.errors import LabError
 from lab.exercises.schema import Exercise
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.fleet.members import fleet_containers, targets
 from lab.fleet.specs import KEY_LABEL, SERVER_ROLE, SSH_PORT, Names, desired, key_fingerprint
 from lab.fleet.teardown import in_parallel, stop_others
@@ -28,7 +28,7 @@ class Converged:
 
 
 def converge(exercise: Exercise, settings: Settings, report: Report,
-             engine: Engine = DOCKER) -> Converged:
+             engine: FleetEngine = DOCKER) -> Converged:
     """Make the fleet exist and run, keeping what already does; then wait for SSH.
 
     Safe to repeat and safe after an interruption: a container that exists is kept (a
@@ -82,7 +82,7 @@ def _foreign_key(infos: Iterable[ContainerInfo], fingerprint: str) -> bool:
                and info.labels.get(KEY_LABEL) != fingerprint for info in infos)
 
 
-def _converge_one(engine: Engine, spec: ContainerSpec, found: ContainerInfo | None,
+def _converge_one(engine: FleetEngine, spec: ContainerSpec, found: ContainerInfo | None,
                   report: Report) -> None:
     """Bring one container to running, then, for a server, wait until its sshd lets the lab
     in: each server is waited for while the others are still being created."""

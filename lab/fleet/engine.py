@@ -18,7 +18,7 @@ from lab.settings import Settings
 SSH_READY_TIMEOUT = 60.0
 
 
-class Engine(Protocol):
+class FleetEngine(Protocol):
     """The engine operations a fleet needs: look, make and remove, wait, route traffic."""
 
     # -- looking --------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class Engine(Protocol):
 
 
 class DockerEngine:
-    """The Engine of the Docker engine this process talks to (lab.docker)."""
+    """The FleetEngine of the Docker engine this process talks to (lab.docker)."""
 
     def containers(self, **label_values: str) -> list[ContainerInfo]:
         return containers.find(**label_values)
@@ -144,4 +144,4 @@ class DockerEngine:
         return balancer.backends(balancer_id)
 
 
-DOCKER: Engine = DockerEngine()  # the default wherever an engine may be handed in
+DOCKER: FleetEngine = DockerEngine()  # the default wherever an engine may be handed in

@@ -11,7 +11,7 @@ from lab.deploy.state import StateStore
 from lab.docker import labels
 from lab.docker.containers import ContainerInfo
 from lab.errors import StateError, UsageError
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.fleet.specs import SERVER_ROLE, SSH_PORT, Names
 from lab.settings import Settings
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def fleet_containers(settings: Settings, exercise_id: str,
-                     engine: Engine = DOCKER) -> list[ContainerInfo]:
+                     engine: FleetEngine = DOCKER) -> list[ContainerInfo]:
     """The exercise's containers, without a blue/green standby (which only rollback uses)."""
     found = engine.containers(student=settings.student, exercise=exercise_id)
     standby = standby_ids(settings, exercise_id) if found else frozenset()
@@ -28,7 +28,7 @@ def fleet_containers(settings: Settings, exercise_id: str,
 
 
 def servers(settings: Settings, exercise_id: str,
-            engine: Engine = DOCKER) -> list[ContainerInfo]:
+            engine: FleetEngine = DOCKER) -> list[ContainerInfo]:
     """The exercise's server containers (not its repository, nor a blue/green standby), in
     name order."""
     return [info for info in fleet_containers(settings, exercise_id, engine)
@@ -74,14 +74,14 @@ def pick(infos: Sequence[ContainerInfo], wanted: Sequence[str] | None) -> list[C
 
 
 def load_balancer(settings: Settings, exercise_id: str,
-                  engine: Engine = DOCKER) -> ContainerInfo | None:
+                  engine: FleetEngine = DOCKER) -> ContainerInfo | None:
     """The exercise's running load balancer, if it has one."""
     return next((info for info in engine.containers(
         student=settings.student, exercise=exercise_id, role=LB_ROLE) if info.running), None)
 
 
 def sync_balancer(settings: Settings, exercise_id: str,
-                  engine: Engine = DOCKER) -> list[Backend]:
+                  engine: FleetEngine = DOCKER) -> list[Backend]:
     """Register every running server of the exercise with its balancer, weight 1; returns
     them. An exercise without a running balancer has nothing to register: []."""
     lb = load_balancer(settings, exercise_id, engine)

@@ -8,7 +8,7 @@ from functools import partial
 
 from lab.deploy.state import StateStore
 from lab.docker import containers, labels
-from lab.fleet.engine import DOCKER, Engine
+from lab.fleet.engine import DOCKER, FleetEngine
 from lab.parallel import map_in_threads
 from lab.settings import Settings
 
@@ -19,7 +19,7 @@ def in_parallel(jobs: Sequence[Callable[[], object]]) -> None:
     map_in_threads(lambda job: job(), jobs, workers=PARALLEL, name="fleet")
 
 
-def stop(settings: Settings, exercise_id: str, engine: Engine = DOCKER) -> int:
+def stop(settings: Settings, exercise_id: str, engine: FleetEngine = DOCKER) -> int:
     """Remove the exercise's containers and network; returns how many containers went."""
     infos = engine.containers(student=settings.student, exercise=exercise_id)  # standby too
     in_parallel([partial(engine.remove, info.id) for info in infos])
@@ -28,7 +28,7 @@ def stop(settings: Settings, exercise_id: str, engine: Engine = DOCKER) -> int:
     return len(infos)
 
 
-def stop_others(settings: Settings, keep: str, engine: Engine = DOCKER) -> list[str]:
+def stop_others(settings: Settings, keep: str, engine: FleetEngine = DOCKER) -> list[str]:
     """Stop every other exercise of this student; returns the exercises stopped."""
     others = {info.labels.get(labels.EXERCISE, "") for info in
               engine.containers(student=settings.student)} - {keep, ""}

@@ -1,74 +1,27 @@
-"""A scripted Executor, contexts over it, and helpers that build checks from the YAML a test
-author would write."""
+"""Contexts over lab.authoring.testing's FakeFleet for the check kinds' tests, and helpers that
+build checks from the YAML a test author would write and judge them as the runner does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from lab.authoring.testing import FakeFleet
 from lab.checks.base import AllServersCheck, Check, CheckResult, ServerCheck
-from lab.checks.context import CheckContext, Sources
-from lab.checks.executor import ExecResult, HttpResult, ServerInfo
+from lab.checks.context import CheckContext, Sources, executor_of, narrowed
+from lab.checks.executor import ServerInfo
 from lab.checks.registry import build_check
 from lab.checks.specs import AnyCheckSpec
 from lab.exercises.schema import Exercise, ExerciseSpec
 
-Answer = ExecResult | Callable[[], ExecResult]
-Page = HttpResult | OSError
-
-
-@dataclass
-class FakeExecutor:
-    """Answers commands by substring, per server or for all ("*"); records every call."""
-
-    answers: list[tuple[str, str, Answer]] = field(default_factory=list)
-    pages: dict[tuple[str, int, str], Page] = field(default_factory=dict)
-    infos: dict[str, ServerInfo] = field(default_factory=dict)
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    requests: list[tuple[str, str, str, bytes | None]] = field(default_factory=list)
-
-    def when(
-        self,
-        command_part: str,
-        stdout: str = "",
-        exit_code: int = 0,
-        stderr: str = "",
-        server: str = "*",
-    ) -> FakeExecutor:
-        """Commands containing `command_part` (on `server`) answer this; the latest rule wins."""
-        self.answers.insert(0, (server, command_part, ExecResult(exit_code, stdout, stderr)))
-        return self
-
-    def when_called(
-        self, command_part: str, answer: Callable[[], ExecResult], server: str = "*"
-    ) -> FakeExecutor:
-        """Like `when`, but `answer()` is called each time: to wait, count or raise."""
-        self.answers.insert(0, (server, command_part, answer))
-        return self
-
-    def run(self, server: str, command: str) -> ExecResult:
-        self.calls.append((server, command))
-        for rule_server, part, answer in self.answers:
-            if rule_server in ("*", server) and part in command:
-                return answer if isinstance(answer, ExecResult) else answer()
-        raise AssertionError(f"no answer scripted for {command!r} on {server}")
-
-    def http(self, server: str, container_port: int, path: str, method: str = "GET",
-             body: bytes | None = None) -> HttpResult:
-        self.requests.append((server, method, path, body))
-        answer = self.pages.get((server, container_port, path),
-                                ConnectionRefusedError(f"nothing scripted for {path}"))
-        if isinstance(answer, OSError):
-            raise answer
-        return answer
-
-    def info(self, server: str) -> ServerInfo:
-        return self.infos[server]
+# lab.authoring.testing's fake servers, by the name the check kinds' tests know them by: the
+# lab's tests script servers the way an exercise author's do.
+FakeExecutor = FakeFleet
 
 
 def server_info(
@@ -109,9 +62,10 @@ def context(
     servers: Sequence[str] | None = None,
     **sources: Any,
 ) -> CheckContext:
-    """A context over a fake executor; `sources` fake what else its checks read."""
+    """A context over a fake fleet; `sources` fake what else its checks read, as functions.
+    (An exercise's own tests use lab.authoring.testing.fake_context, over its folder.)"""
     chosen = the_exercise or exercise()
-    return CheckContext(chosen, Sources(executor or FakeExecutor(), **sources), workspace,
+    return CheckContext(chosen, Sources(executor or FakeFleet(), **sources), workspace,
                         "learner", dict(marks or {}),
                         tuple(servers if servers is not None else chosen.spec.server_names))
 
@@ -127,13 +81,17 @@ def make_check(
     return build_check(spec, context(the_exercise=exercise(folder), marks=marks, **sources))
 
 
+def rerouted(ctx: CheckContext, executor: FakeFleet) -> CheckContext:
+    """The same context, its hosts reached through `executor`."""
+    return replace(ctx, _sources=replace(ctx._sources, executor=executor))
+
+
 def verdicts(
     check: Check[Any], executor: FakeExecutor, servers: Sequence[str] = ("web1",)
 ) -> list[CheckResult]:
     """What the runner would report for `check` on `servers`, without threads."""
     if isinstance(check, AllServersCheck):
-        sources = replace(check.context.sources, executor=executor)
-        check.context = replace(check.context, sources=sources, servers=tuple(servers))
+        check.context = narrowed(rerouted(check.context, executor), servers)
         return check.check_all(executor, servers)
     assert isinstance(check, ServerCheck)
     return check.conclude([check.check_server(executor, server) for server in servers])
@@ -144,8 +102,8 @@ def judge(ctx: CheckContext, index: int) -> list[tuple[bool, str]]:
     prints them, on the servers that check names: (ok, reason) each."""
     spec = ctx.spec.checks[index]
     targets = [name for name in ctx.spec.expand(spec.servers) if name in ctx.servers]
-    check = build_check(spec, ctx.with_servers(targets))
-    executor = ctx.sources.executor
+    check = build_check(spec, narrowed(ctx, targets))
+    executor = executor_of(ctx)
     if isinstance(check, AllServersCheck):
         results = check.check_all(executor, targets)
     else:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from lab.checks.records import Deployment, History
-from lab.checks.views import Request
+from lab.checks.records import Deployment, Desired, History
 from tests.unit.checks.fakes import FakeExecutor, make_check, verdicts
 
 START = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
@@ -20,9 +19,10 @@ def deployment(number: int, strategy: str = "one-at-a-time", kind: str = "deploy
                       result=result)
 
 
-def judged(fields: dict[str, Any], *deployments: Deployment) -> tuple[bool, str]:
+def judged(fields: dict[str, Any], *deployments: Deployment,
+           desired: Desired | None = None) -> tuple[bool, str]:
     check = make_check({"kind": "deployment", **fields}, marks={"start": START},
-                       history=lambda: History(deployments))
+                       history=lambda: History(deployments, desired=desired))
     [result] = verdicts(check, FakeExecutor(), ["web1", "web2"])
     return result.ok, result.reason
 
@@ -58,36 +58,18 @@ def test_a_story_needs_its_steps_in_order() -> None:
                "333333333333): rollback (one-at-a-time), succeeded)")
 
 
+def test_the_volumes_the_fleet_keeps_its_data_in_are_named_as_deploy_was_given_them() -> None:
+    def desired(**volumes: str) -> Desired:
+        return Desired("lab-learner/app:v1", "sha256:" + "1" * 64, ("web1", "web2"), volumes)
+
+    assert judged({}, deployment(1), desired=desired(guestbook="/var/lib/guestbook")) == (
+        True, "#1 (lab-learner/app:v1, 111111111111): deploy (one-at-a-time), succeeded; the "
+              "fleet runs lab-learner/app:v1 with the volume guestbook:/var/lib/guestbook")
+    assert judged({}, deployment(1), desired=desired(a="/srv/a", b="/srv/b"))[1].endswith(
+        "with the volumes a:/srv/a, b:/srv/b")
+    assert judged({}, deployment(1), desired=desired())[1].endswith("succeeded")
+
+
 def test_a_failed_deployment_is_asked_for_by_its_result() -> None:
     assert judged({"result": "failed"}, deployment(1), deployment(2, result="failed"))[0]
     assert not judged({"result": "failed"}, deployment(1))[0]
-
-
-LOG = [Request("web1", 200, "/pool/webapp_2.0_all.deb"),
-       Request("web2", 444, "/pool/webapp_2.0_all.deb"),
-       Request("web2", 200, "/pool/libwebapp_1.0_all.deb"),
-       Request("web3", 304, "/Release")]
-
-
-def downloads(fields: dict[str, Any]) -> list[tuple[bool, str]]:
-    check = make_check({"kind": "download", "package": "webapp", **fields},
-                       repository_log=lambda: LOG)
-    return [(result.ok, result.reason)
-            for result in verdicts(check, FakeExecutor(), ["web1", "web2", "web3"])]
-
-
-def test_no_server_downloaded_a_package_unless_the_repository_delivered_it() -> None:
-    assert downloads({"remedy": "replace it instead: `lab deploy v2`"}) == [
-        (False, "web1: downloaded webapp_2.0_all.deb from the repository: replace it "
-                "instead: `lab deploy v2`"),
-        (True, "web2: never downloaded webapp from the repository"),
-        (True, "web3: never downloaded webapp from the repository"),
-    ]
-
-
-def test_each_server_downloaded_one_version() -> None:
-    assert downloads({"version": "2.0", "downloaded": True}) == [
-        (True, "web1: downloaded webapp_2.0_all.deb from the repository"),
-        (False, "web2: never downloaded webapp 2.0 from the repository"),
-        (False, "web3: never downloaded webapp 2.0 from the repository"),
-    ]

@@ -7,7 +7,7 @@ import pytest
 
 from lab.checks.executor import HttpResult
 from lab.checks.host import CheckError, Host
-from tests.unit.checks.fakes import FakeExecutor, server_info
+from tests.unit.checks.fakes import FakeExecutor, context, server_info
 from tests.unit.checks.test_check_service import COMM, PROC_NET_TCP
 
 NOT_FOUND = "dpkg-query: no packages found matching tree\n"
@@ -92,6 +92,13 @@ def test_a_request_may_carry_a_method_and_a_body() -> None:
     assert fake.requests == [("web1", "PUT", "/entries/x", b"hello")]
 
 
-def test_info_is_what_the_engine_says() -> None:
-    fake = FakeExecutor(infos={"web1": server_info("web1", image_id="sha256:feed")})
-    assert host(fake).info.image_id == "sha256:feed"
+def test_info_is_asked_once_per_read_so_a_redeployed_server_shows_its_new_container() -> None:
+    fake = FakeExecutor(infos={name: server_info(name, container_id=f"{name}-old")
+                               for name in ("web1", "web2", "web3")})
+    ctx = context(fake)
+    assert [info.container_id for info in ctx.each(lambda host: host.info)] == [
+        "web1-old", "web2-old", "web3-old"]
+    assert sorted(fake.asked) == ["web1", "web2", "web3"]
+    web1 = ctx.host("web1")
+    fake.infos["web1"] = server_info("web1", container_id="web1-new")  # `lab deploy` ran
+    assert web1.info.container_id == "web1-new"

@@ -1,4 +1,4 @@
-"""An Engine (lab.fleet.engine) in memory, for converging fleets and rolling releases out
+"""An FleetEngine (lab.fleet.engine) in memory, for converging fleets and rolling releases out
 without Docker: containers with their labels and image, networks, the balancer's reloads, and
 everything done in order."""
 
@@ -63,7 +63,7 @@ class FakeEngine:
                                                              key=lambda info: info.name)
                 if info.labels.get(labels.ROLE) == role}
 
-    # -- the Engine -----------------------------------------------------------------------
+    # -- the FleetEngine -----------------------------------------------------------------------
 
     def containers(self, **label_values: str) -> list[ContainerInfo]:
         wanted = labels.managed(**label_values).items()

@@ -1,5 +1,6 @@
 """A bundled exercise's checks on a fake context: its real exercise.yaml and checks.py, with
-servers and records scripted by the test."""
+servers and records scripted by the test through lab.authoring.testing, as an exercise
+author's own tests do."""
 
 from __future__ import annotations
 
@@ -9,29 +10,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lab.checks.context import CheckContext
-from lab.checks.host import Host
-from lab.exercises.loader import load_exercise
+from lab.authoring import CheckContext, Host
+from lab.authoring.testing import FakeFleet, fake_context
 from tests.helpers import EXERCISES
-from tests.unit.checks.fakes import FakeExecutor, context
 
 
-def exercise_context(exercise_id: str, executor: FakeExecutor | None = None, *,
+def exercise_context(exercise_id: str, fleet: FakeFleet | None = None, *,
                      workspace: Path = Path("/nonexistent-workspace"),
                      marks: Mapping[str, datetime] | None = None,
                      servers: Sequence[str] | None = None, **sources: Any) -> CheckContext:
     """The context `lab check` gives the exercise's checks, over a fake fleet."""
-    return context(executor, load_exercise(EXERCISES / exercise_id), marks, workspace,
-                   servers, **sources)
+    return fake_context(servers, fleet=fleet, exercise=EXERCISES / exercise_id,
+                        workspace=workspace, marks=marks, **sources)
 
 
-def scratch_of(executor: FakeExecutor, made: list[str | None]) -> Any:
-    """A fake `scratch` source: each throwaway server is `executor`; `made` records from
-    which image each was made."""
+def scratch_of(fleet: FakeFleet, made: list[str | None]) -> Any:
+    """A fake `scratch` source: each throwaway server is `fleet`'s server "scratch"; `made`
+    records from which image each was made."""
     @contextmanager
-    def scratch(image_id: str | None) -> Iterator[Host]:
-        made.append(image_id)
-        yield Host("scratch", executor)
+    def scratch(image: str | None) -> Iterator[Host]:
+        made.append(image)
+        yield fleet.host("scratch")
     return scratch
 
 

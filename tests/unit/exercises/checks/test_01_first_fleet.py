@@ -3,7 +3,8 @@ and the line a learner reads for a server left behind."""
 
 from __future__ import annotations
 
-from tests.unit.checks.fakes import FakeExecutor, judge
+from lab.authoring.testing import FakeFleet
+from tests.unit.checks.fakes import judge
 from tests.unit.exercises.checks.helpers import exercise_context, holds
 
 EXERCISE = "01-first-fleet"
@@ -11,8 +12,8 @@ MOTD = "Managed by immutable-lab\n"
 DIGEST = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  /etc/motd\n"
 
 
-def solved() -> FakeExecutor:
-    return (FakeExecutor().when("dpkg-query", stdout="ii |tree|2.1.0-1\n")
+def solved() -> FakeFleet:
+    return (FakeFleet().when("dpkg-query", stdout="ii |tree|2.1.0-1\n")
             .when("tree --version", stdout="tree v2.1.0\n")
             .when("stat", stdout="644 regular file\n").when("cat --", stdout=MOTD)
             .when("sha256sum", stdout=DIGEST))

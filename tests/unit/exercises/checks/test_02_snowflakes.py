@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.checks.views import Change, Drift
+from lab.authoring import Change, Drift
 from tests.helpers import EXERCISES, load_exercise_checks
 from tests.unit.exercises.checks.helpers import exercise_context
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.authoring import Request
 from lab.checking.sources import parse_access_log
-from lab.checks.views import Request
 from tests.helpers import EXERCISES, load_exercise_checks
 from tests.unit.exercises.checks.helpers import exercise_context
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lab.checks.executor import HttpResult
+from lab.authoring import HttpResult
+from lab.authoring.testing import FakeFleet
 from tests.helpers import load_exercise_checks
-from tests.unit.checks.fakes import FakeExecutor
 from tests.unit.exercises.checks.helpers import exercise_context
 
 EXERCISE = "04-half-configured"
@@ -12,8 +12,8 @@ CHECKS = load_exercise_checks(EXERCISE)
 WEBS = ("web1", "web2", "web3", "web4", "web5")
 
 
-def fleet(**pages: HttpResult | OSError) -> FakeExecutor:
-    fake = FakeExecutor().when("dpkg-query", stdout="ii |webapp|2.0.1\n")
+def fleet(**pages: HttpResult | OSError) -> FakeFleet:
+    fake = FakeFleet().when("dpkg-query", stdout="ii |webapp|2.0.1\n")
     fake.pages = {(server, 80, "/version"): page for server, page in pages.items()}
     return fake
 

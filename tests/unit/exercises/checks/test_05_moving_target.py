@@ -3,9 +3,9 @@ server, simulated, and the reasons a learner reads when it would not keep 2.0.""
 
 from __future__ import annotations
 
-from lab.checks.executor import ExecResult
+from lab.authoring import ExecResult
+from lab.authoring.testing import FakeFleet
 from tests.helpers import load_exercise_checks
-from tests.unit.checks.fakes import FakeExecutor
 from tests.unit.exercises.checks.helpers import exercise_context
 
 EXERCISE = "05-moving-target"
@@ -20,8 +20,8 @@ HELD = ("The following held packages will be changed:\n  webapp\n"
         "Inst webapp [2.0] (2.1 repo [all])\n")
 
 
-def simulated(**outputs: str) -> FakeExecutor:
-    fake = FakeExecutor()
+def simulated(**outputs: str) -> FakeFleet:
+    fake = FakeFleet()
     for server, stdout in outputs.items():
         fake.when("--simulate webapp", stdout=stdout, server=server)
     return fake

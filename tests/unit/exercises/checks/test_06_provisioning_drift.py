@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.checks.context import CheckContext
+from lab.authoring import CheckContext
+from lab.authoring.testing import FakeFleet
 from tests.helpers import EXERCISES, load_exercise_checks
-from tests.unit.checks.fakes import FakeExecutor, judge, server_info
+from tests.unit.checks.fakes import judge, server_info
 from tests.unit.exercises.checks.helpers import exercise_context, scratch_of
 
 EXERCISE = "06-provisioning-drift"
@@ -15,10 +16,10 @@ CHECKS = load_exercise_checks(EXERCISE)
 WEB1 = "ii |webapp|1.0\nhi |libwebapp|1.0\nii |base-files|12.4\nrc |old|1\n"
 
 
-def context(workspace: Path, executor: FakeExecutor | None = None,
+def context(workspace: Path, executor: FakeFleet | None = None,
             made: list[str | None] | None = None,
-            fresh: FakeExecutor | None = None) -> CheckContext:
-    scratch = scratch_of(fresh or FakeExecutor(), made if made is not None else [])
+            fresh: FakeFleet | None = None) -> CheckContext:
+    scratch = scratch_of(fresh or FakeFleet(), made if made is not None else [])
     return exercise_context(EXERCISE, executor, workspace=workspace, scratch=scratch)
 
 
@@ -76,15 +77,15 @@ def test_every_manifest_line_needs_a_version(tmp_path: Path) -> None:
         (True, "manifest.txt pins all 2 of its packages to an exact version")]
 
 
-def web1(image_id: str = "sha256:feed") -> FakeExecutor:
-    fake = FakeExecutor(infos={"web1": server_info("web1", image_id=image_id)})
+def web1(image_id: str = "sha256:feed") -> FakeFleet:
+    fake = FakeFleet(infos={"web1": server_info("web1", image_id=image_id)})
     return fake.when("dpkg-query", stdout=WEB1)
 
 
 def test_a_fresh_server_is_compared_package_by_package(tmp_path: Path) -> None:
     (tmp_path / "manifest.txt").write_text("webapp\n")
     made: list[str | None] = []
-    fresh = (FakeExecutor().when("apt-get install", stdout="")
+    fresh = (FakeFleet().when("apt-get install", stdout="")
              .when("dpkg-query", stdout="ii |webapp|1.0\nii |libwebapp|1.1\n"
                                         "ii |base-files|12.4\nii |tree|2.1\n"))
     assert judge(context(tmp_path, web1(), made, fresh), 2) == [
@@ -97,7 +98,7 @@ def test_a_fresh_server_is_compared_package_by_package(tmp_path: Path) -> None:
 
 def test_an_identical_fresh_server_passes(tmp_path: Path) -> None:
     (tmp_path / "manifest.txt").write_text("webapp=1.0\nlibwebapp=1.0\n")
-    fresh = FakeExecutor().when("apt-get", stdout="").when("dpkg-query", stdout=WEB1)
+    fresh = FakeFleet().when("apt-get", stdout="").when("dpkg-query", stdout=WEB1)
     assert judge(context(tmp_path, web1(), fresh=fresh), 2) == [
         (True, "a fresh server built from manifest.txt has web1's 3 packages, each at the "
                "same version")]
@@ -105,7 +106,7 @@ def test_an_identical_fresh_server_passes(tmp_path: Path) -> None:
 
 def test_a_manifest_apt_cannot_install_says_what_apt_said(tmp_path: Path) -> None:
     (tmp_path / "manifest.txt").write_text("webapp=9.9\n")
-    fresh = FakeExecutor().when("apt-get", exit_code=100,
+    fresh = FakeFleet().when("apt-get", exit_code=100,
                                 stderr="E: Version '9.9' for 'webapp' was not found\n")
     assert judge(context(tmp_path, web1(), fresh=fresh), 2) == [
         (False, "installing manifest.txt on a fresh server failed: E: Version '9.9' for "
@@ -124,13 +125,13 @@ def test_a_malformed_manifest_builds_nothing(tmp_path: Path) -> None:
 
 
 def test_web1_as_the_lab_left_it_passes(tmp_path: Path) -> None:
-    fake = FakeExecutor().when("dpkg-query", stdout="hi |libwebapp|1.0\nii |webapp|1.0\n",
+    fake = FakeFleet().when("dpkg-query", stdout="hi |libwebapp|1.0\nii |webapp|1.0\n",
                                exit_code=1, stderr="dpkg-query: no packages found matching tree")
     assert judge(context(tmp_path, fake), 3) == [(True, "web1 runs what it ran when you arrived")]
 
 
 def test_an_upgraded_or_unheld_web1_fails(tmp_path: Path) -> None:
-    fake = FakeExecutor().when(
+    fake = FakeFleet().when(
         "dpkg-query", stdout="ii |libwebapp|1.1\nii |tree|2.1.0-1\nii |webapp|1.0\n")
     assert judge(context(tmp_path, fake), 3) == [
         (False, "web1: libwebapp is 1.1, it was 1.0 when you arrived; your job is to "
@@ -138,7 +139,7 @@ def test_an_upgraded_or_unheld_web1_fails(tmp_path: Path) -> None:
         (False, "web1: tree is 2.1.0-1, it was not installed when you arrived; your job is "
                 "to describe web1, not to change it"),
     ]
-    unheld = FakeExecutor().when("dpkg-query", stdout="ii |libwebapp|1.0\nii |webapp|1.0\n")
+    unheld = FakeFleet().when("dpkg-query", stdout="ii |libwebapp|1.0\nii |webapp|1.0\n")
     [(ok, reason)] = judge(context(tmp_path, unheld), 3)
     assert not ok
     assert reason.startswith("web1: libwebapp is no longer held; it was held when you arrived")

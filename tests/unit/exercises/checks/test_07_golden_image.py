@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from lab.checks.context import CheckContext
-from lab.checks.views import Image, Smoke
+from lab.authoring import CheckContext, Image, Smoke
 from tests.helpers import load_exercise_checks
 from tests.unit.checks.fakes import judge
 from tests.unit.exercises.checks.helpers import exercise_context

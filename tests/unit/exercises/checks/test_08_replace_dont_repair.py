@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from lab.checks.context import CheckContext
-from lab.checks.executor import HttpResult
-from lab.checks.views import Change, Drift, Image
-from tests.unit.checks.fakes import FakeExecutor, judge, server_info
+from lab.authoring import Change, CheckContext, Drift, HttpResult, Image
+from lab.authoring.testing import FakeFleet
+from tests.unit.checks.fakes import judge, server_info
 from tests.unit.exercises.checks.helpers import exercise_context, holds
 
 EXERCISE = "08-replace-dont-repair"
@@ -19,16 +18,16 @@ LAB_SERVER = "sha256:" + "5" * 64
 MINE = Image(GOLDEN, "lab-learner/app:v2", ("lab-learner/app:v2",))
 
 
-def fleet(image_ids: dict[str, str], created: datetime, version: str = "2.0") -> FakeExecutor:
+def fleet(image_ids: dict[str, str], created: datetime, version: str = "2.0") -> FakeFleet:
     tags = {GOLDEN: ("lab-learner/app:v2",), LAB_SERVER: ("immutable-lab/server:latest",)}
-    fake = FakeExecutor(infos={
+    fake = FakeFleet(infos={
         server: server_info(server, created=created, image_id=image_id, tags=tags[image_id])
         for server, image_id in image_ids.items()})
     fake.pages = {(server, 80, "/version"): HttpResult(200, f"{version}\n") for server in WEBS}
     return fake
 
 
-def context(fake: FakeExecutor, drift: list[Drift]) -> CheckContext:
+def context(fake: FakeFleet, drift: list[Drift]) -> CheckContext:
     return exercise_context(EXERCISE, fake, marks={"start": START}, images=lambda: [MINE],
                             drift=lambda servers: drift)
 

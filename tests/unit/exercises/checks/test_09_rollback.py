@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from lab.checks.context import CheckContext
-from lab.checks.records import Deployment, History
-from lab.checks.views import Image, Smoke
+from lab.authoring import CheckContext, Deployment, History, Image, Smoke
+from lab.authoring.testing import FakeFleet
 from tests.helpers import load_exercise_checks
-from tests.unit.checks.fakes import FakeExecutor, server_info
+from tests.unit.checks.fakes import server_info
 from tests.unit.exercises.checks.helpers import exercise_context
 
 EXERCISE = "09-rollback"
@@ -36,7 +35,7 @@ ROLLBACK = deployment(3, V2, kind="rollback")
 
 def context(deployments: Sequence[Deployment], on: dict[str, str]) -> CheckContext:
     tags = {V2: ("lab-learner/app:v2",), V3: ("lab-learner/app:v3",)}
-    fake = FakeExecutor(infos={server: server_info(server, image_id=image_id, tags=tags[image_id])
+    fake = FakeFleet(infos={server: server_info(server, image_id=image_id, tags=tags[image_id])
                                for server, image_id in on.items()})
 
     def smoke(image_id: str, probes: Sequence[str]) -> Smoke:

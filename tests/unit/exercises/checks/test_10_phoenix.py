@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from lab.checks.context import CheckContext
-from lab.checks.records import Deployment, Desired, Event, History
-from lab.checks.views import Container
+from lab.authoring import CheckContext, Container, Deployment, Desired, Event, History
 from tests.helpers import load_exercise_checks
 from tests.unit.exercises.checks.helpers import exercise_context
 

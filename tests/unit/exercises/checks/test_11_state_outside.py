@@ -62,7 +62,8 @@ def context(guestbook: Guestbook, deployed: bool = True) -> CheckContext:
     deployments = (Deployment(1, "deploy", "lab-learner/app:v1", IMAGE, "one-at-a-time",
                               START + timedelta(minutes=1), START + timedelta(minutes=2),
                               "succeeded"),) if deployed else ()
-    history = History(deployments, desired=Desired("lab-learner/app:v1", IMAGE, WEBS)
+    volumes = {"guestbook": "/var/lib/guestbook"} if guestbook.mount == NAMED else {}
+    history = History(deployments, desired=Desired("lab-learner/app:v1", IMAGE, WEBS, volumes)
                       if deployed else None)
 
     def containers() -> list[Container]:
@@ -81,7 +82,8 @@ def test_entries_on_a_named_volume_survive_and_are_cleaned_up() -> None:
     guestbook = Guestbook(mount=NAMED)
     ctx = context(guestbook)
     assert judge(ctx, 0) == [
-        (True, "#1 (lab-learner/app:v1, 111111111111): deploy (one-at-a-time), succeeded")]
+        (True, "#1 (lab-learner/app:v1, 111111111111): deploy (one-at-a-time), succeeded; the "
+               "fleet runs lab-learner/app:v1 with the volume guestbook:/var/lib/guestbook")]
     assert judge(ctx, 1) == [
         (True, f"{server}: the entry written before the replacement is still there, kept on "
                "the volume guestbook at /var/lib/guestbook") for server in WEBS]
@@ -89,7 +91,10 @@ def test_entries_on_a_named_volume_survive_and_are_cleaned_up() -> None:
 
 
 def test_entries_on_the_container_s_disk_vanish_with_it() -> None:
-    [web1, *_] = judge(context(Guestbook()), 1)
+    ctx = context(Guestbook())
+    assert judge(ctx, 0) == [
+        (True, "#1 (lab-learner/app:v1, 111111111111): deploy (one-at-a-time), succeeded")]
+    [web1, *_] = judge(ctx, 1)
     assert web1 == (False, "web1: the entry written before the replacement is gone: it was "
                            "kept on its container's own disk; the disk went with the "
                            "container, and the new one starts from the image")

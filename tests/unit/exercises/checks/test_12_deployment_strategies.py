@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lab.checks.records import Deployment, History
+from lab.authoring import Deployment, History
 from tests.helpers import EXERCISES, load_exercise_checks
 from tests.unit.exercises.checks.helpers import exercise_context
 
