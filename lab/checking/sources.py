@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 
-from lab import drift, fleet, learner, scratch
+from lab import fleet, learner, scratch
 from lab.checks.context import CheckContext, Sources
 from lab.checks.executor import ExecResult, HttpResult, ServerInfo
 from lab.checks.host import Host
 from lab.checks.records import Deployment, Desired, Event, History
 from lab.checks.views import Change, Container, Drift, Image, Request, Smoke
-from lab.deploy import builds, rollout, smoke
+from lab.deploy import builds
 from lab.deploy.balancer import LB_NAME
 from lab.deploy.state import FleetState, StateStore
 from lab.docker import containers, images, labels
@@ -139,6 +139,10 @@ class LabSources:
                      dict(info.labels), built_at(info), info.labels.get(labels.EXERCISE, ""))
 
     def smoke(self, image_id: str, probes: Sequence[str]) -> Smoke:
+        # smoke, drift and rollout are imported by the sources that need them: most
+        # exercises' `lab check` asks none of them, and they bring the deployment machinery.
+        from lab.deploy import smoke
+
         tried = smoke.run(self.settings, self.exercise_id, image_id, probes=probes)
         return Smoke(tried.healthy, tried.detail, dict(tried.outputs))
 
@@ -148,6 +152,8 @@ class LabSources:
             yield Host(SCRATCH_NAME, ScratchExecutor(fresh, image_id or ""))
 
     def drift(self, servers: Sequence[str]) -> list[Drift]:
+        from lab import drift
+
         found = drift.exercise_drift(self.settings, partial(learner.running, self.settings),
                                      list(servers))
         return [Drift(server.name, tuple(Change(finding.kind.value, finding.subject,
@@ -163,6 +169,8 @@ class LabSources:
                           info.state, info.created, info.id in standby) for info in found]
 
     def deploy(self, image_id: str) -> str | None:
+        from lab.deploy import rollout
+
         try:
             rollout.deploy(self.settings, image_id, report=lambda line: None)
         except LabError as failure:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lab.cli import invocation, reference
+from lab.cli import invocation
 from lab.cli.images import ensure_images
 
 app = typer.Typer(help="Tools for exercise authors and CI.", no_args_is_help=True)
@@ -40,6 +40,7 @@ def reference_page(
 ) -> None:
     """Regenerate the CLI reference page (docs/reference/cli.md) from the commands' help."""
     from lab import console
+    from lab.cli import reference  # with the docs' sources: only this command needs them
 
     root = context.find_root().command  # the `lab` command this very command belongs to
     if not check_only:
