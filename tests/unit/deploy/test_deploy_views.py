@@ -5,8 +5,6 @@ away."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from datetime import datetime, timezone
 
 import pytest
 from rich.console import Console
@@ -14,18 +12,7 @@ from rich.console import Console
 from lab import console
 from lab.cli import deploy_views
 from lab.deploy.summary import Marker, summarize, timeline
-from lab.deploy.traffic import ProbeRecord, Sample
-
-STARTED = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def record(answers: Sequence[str | int], rate: float = 50.0) -> ProbeRecord:
-    """Request k, due and sent at k/rate: a version string answered 200, an int that status."""
-    samples = tuple(
-        Sample(k / rate, k / rate, 0.002, 200, answer) if isinstance(answer, str)
-        else Sample(k / rate, k / rate, 0.002, answer, "")
-        for k, answer in enumerate(answers))
-    return ProbeRecord(rate, STARTED, len(answers) / rate, samples)
+from tests.unit.deploy.records import record
 
 
 @pytest.fixture

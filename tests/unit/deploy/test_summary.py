@@ -4,24 +4,11 @@ time (the terminal's rendering: test_deploy_views.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timezone
-
 import pytest
 
 from lab.deploy.summary import Bucket, Marker, summarize, timeline
 from lab.deploy.traffic import ProbeRecord, Sample
-
-STARTED = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def record(answers: Sequence[str | int], rate: float = 50.0) -> ProbeRecord:
-    """Request k, due and sent at k/rate: a version string answered 200, an int that status."""
-    samples = tuple(
-        Sample(k / rate, k / rate, 0.002, 200, answer) if isinstance(answer, str)
-        else Sample(k / rate, k / rate, 0.002, answer, "")
-        for k, answer in enumerate(answers))
-    return ProbeRecord(rate, STARTED, len(answers) / rate, samples)
+from tests.unit.deploy.records import STARTED, record
 
 
 def test_an_outage_of_n_requests() -> None:
