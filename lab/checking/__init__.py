@@ -18,7 +18,7 @@ from lab.exercises.schema import Exercise
 from lab.progress import ProgressStore
 from lab.settings import Settings
 
-__all__ = ["Goal", "Verdict", "check", "fold", "next_hint", "solve"]
+__all__ = ["Goal", "Outcome", "check", "fold", "next_hint", "solve"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,10 @@ class Goal:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Outcome:
+    """What `lab check` found for the exercise: each goal, met or not (lab.authoring's
+    Verdict is one check's `(ok, reason)`)."""
+
     exercise: Exercise
     goals: list[Goal]
 
@@ -40,12 +43,12 @@ class Verdict:
         return bool(self.goals) and all(goal.ok for goal in self.goals)
 
 
-def check(settings: Settings, record: bool = True) -> Verdict:
+def check(settings: Settings, record: bool = True) -> Outcome:
     """Run every check of the current exercise on its fleet; remember the outcome."""
     exercise, infos = learner.running(settings)
     marks = learner.load_progress(settings).of(exercise.id).marks
     with check_context(settings, exercise, infos, marks) as context:
-        verdict = Verdict(exercise, fold(run_checks(context)))
+        verdict = Outcome(exercise, fold(run_checks(context)))
     if record:
         ProgressStore.of(settings).update(lambda p: p.checked(exercise.id, verdict.passed))
     return verdict

@@ -42,7 +42,7 @@ def ssh(server: Annotated[str, typer.Argument(help="The server, e.g. web1.")]) -
     from lab import ssh as remote
 
     (target,) = _targets(False, [server])
-    raise typer.Exit(remote.interactive_shell(target))
+    raise typer.Exit(remote.interactive_shell(target, key=invocation.settings().private_key))
 
 
 def run(
@@ -56,7 +56,8 @@ def run(
     from lab import ssh as remote
 
     targets = _targets(everything, servers)
-    results = remote.run(targets, command_line(command), on_output=console.server_line)
+    results = remote.run(targets, command_line(command), on_output=console.server_line,
+                         key=invocation.settings().private_key)
     if console.reader_gone():
         raise BrokenPipeError  # `lab run ... | head`: main() ends quietly
     _summarise(results)
@@ -84,7 +85,7 @@ def put(
     settings = invocation.settings()
     targets = _targets(everything, servers)
     source = local_file(learner.current(settings), settings, local)
-    results = remote.put(targets, source, remote_path, _mode(mode))
+    results = remote.put(targets, source, remote_path, _mode(mode), key=settings.private_key)
     _summarise(results)
 
 

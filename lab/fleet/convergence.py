@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from lab.deploy.balancer import LB_ROLE
 from lab.docker import labels
@@ -59,8 +60,8 @@ def converge(exercise: Exercise, settings: Settings, report: Report,
         existing = {}
     for extra in set(existing) - {spec.name for spec in specs}:
         engine.remove(existing[extra].id)
-    in_parallel([partial(_converge_one, engine, spec, existing.get(spec.name), report)
-                 for spec in specs])
+    in_parallel([partial(_converge_one, engine, spec, existing.get(spec.name), report,
+                         settings.private_key) for spec in specs])
     infos = fleet_containers(settings, exercise.id, engine)
     targets(infos)  # every server runs and publishes its SSH port (each one was waited for)
     kept = set(existing) & {spec.name for spec in specs}
@@ -83,7 +84,7 @@ def _foreign_key(infos: Iterable[ContainerInfo], fingerprint: str) -> bool:
 
 
 def _converge_one(engine: FleetEngine, spec: ContainerSpec, found: ContainerInfo | None,
-                  report: Report) -> None:
+                  report: Report, key: Path) -> None:
     """Bring one container to running, then, for a server, wait until its sshd lets the lab
     in: each server is waited for while the others are still being created."""
     container_id = found.id if found else None
@@ -97,4 +98,4 @@ def _converge_one(engine: FleetEngine, spec: ContainerSpec, found: ContainerInfo
             engine.remove(found.id)
             container_id = engine.create(spec)
     if SSH_PORT in spec.ports and container_id:
-        engine.wait_for_ssh(spec.labels[labels.SERVER], container_id)
+        engine.wait_for_ssh(spec.labels[labels.SERVER], container_id, key)

@@ -5,6 +5,7 @@ them a fake engine and watch what they do."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from lab.deploy import balancer, health
@@ -59,8 +60,9 @@ class FleetEngine(Protocol):
         """The public key every server is made with; the lab logs in with its private half."""
         ...
 
-    def wait_for_ssh(self, server: str, container_id: str) -> None:
-        """Return once the server's sshd lets the lab in (StateError when it never does)."""
+    def wait_for_ssh(self, server: str, container_id: str, key: Path) -> None:
+        """Return once the server's sshd lets the lab in with `key` (StateError when it never
+        does)."""
         ...
 
     def wait_healthy(self, container_id: str,
@@ -123,12 +125,12 @@ class DockerEngine:
 
         return ssh.public_key(ssh.ensure_key(settings.private_key))
 
-    def wait_for_ssh(self, server: str, container_id: str) -> None:
+    def wait_for_ssh(self, server: str, container_id: str, key: Path) -> None:
         from lab import ssh  # fabric and paramiko, as above
 
         port = containers.published_port(container_id, SSH_PORT)
         if port is not None:
-            ssh.wait_until_ready([ssh.Target.local(server, port)], SSH_READY_TIMEOUT)
+            ssh.wait_until_ready([ssh.Target.local(server, port)], SSH_READY_TIMEOUT, key=key)
 
     def wait_healthy(self, container_id: str,
                      timeout: float = health.TIMEOUT_SECONDS) -> Health:

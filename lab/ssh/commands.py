@@ -58,7 +58,7 @@ def run(
     *,
     timeout: float | None = None,
     on_output: OnOutput | None = None,
-    key: Path | None = None,
+    key: Path,
 ) -> list[RunResult]:
     """Run one shell command on every target at once; never raises for a server's failure."""
     pkey = load_pkey(key)

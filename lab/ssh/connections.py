@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from lab.environment import current_settings
 from lab.parallel import map_in_threads
 from lab.ssh.errors import NOT_RUNNING, AuthError, ConnectError, SSHError, SSHTimeoutError
 from lab.ssh.keys import load_private
@@ -51,14 +50,9 @@ def explain(target: Target, exc: BaseException) -> SSHError:
     return ConnectError(f"{target.name}: cannot connect to {where}: {reason}", NOT_RUNNING)
 
 
-def load_pkey(path: Path | None) -> paramiko.PKey:
-    """The private key as paramiko wants it, loaded once per call rather than per connection.
-
-    None stands for the key of the settings the environment gives; callers that hold a
-    Settings pass its `private_key`.
-    """
-    if path is None:
-        path = current_settings().private_key
+def load_pkey(path: Path) -> paramiko.PKey:
+    """The private key as paramiko wants it, loaded once per call rather than per connection
+    (callers pass their Settings' `private_key`)."""
     load_private(Path(path))  # raises the lab's own errors for a missing or foreign key
     return paramiko.Ed25519Key.from_private_key_file(str(path))
 

@@ -19,7 +19,7 @@ def put(
     remote_path: str,
     mode: int | None = None,
     *,
-    key: Path | None = None,
+    key: Path,
 ) -> list[RunResult]:
     """Copy one local file to `remote_path` on every target at once; `mode` like 0o644."""
     local = Path(local_path)

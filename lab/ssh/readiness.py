@@ -17,7 +17,7 @@ ATTEMPT_TIMEOUT = 2.0  # seconds one login attempt may take while polling
 AUTH_GRACE = 2.0  # seconds a server may keep refusing the key before polling gives up on it
 
 
-def wait_until_ready(targets: Sequence[Target], timeout: float, *, key: Path | None = None) -> None:
+def wait_until_ready(targets: Sequence[Target], timeout: float, *, key: Path) -> None:
     """Return once every target accepts a key login; StateError names those that did not in time."""
     pkey = load_pkey(key)
     deadline = time.monotonic() + timeout

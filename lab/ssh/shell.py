@@ -21,7 +21,7 @@ if sys.platform != "win32":
     import tty
 
 
-def interactive_shell(target: Target, *, key: Path | None = None) -> int:
+def interactive_shell(target: Target, *, key: Path) -> int:
     """A login shell on the server in this terminal, without a host ssh; returns its exit status."""
     pkey = load_pkey(key)
     session = client()

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 from lab import fleet
 from lab.deploy.balancer import Backend
@@ -124,7 +125,7 @@ class FakeEngine:
     def server_key(self, settings: Settings) -> str:
         return self.key
 
-    def wait_for_ssh(self, server: str, container_id: str) -> None:
+    def wait_for_ssh(self, server: str, container_id: str, key: Path) -> None:
         with self._lock:
             self.ssh_waited.append(server)
 
