@@ -57,6 +57,20 @@ def variables(settings: Settings) -> dict[str, str]:
     return values
 
 
+# Settings a child takes from its Settings alone: when those have none, the caller's own
+# must not leak into it (a dev check or a student never works in the caller's workspace).
+SETTINGS_ONLY = ("LAB_OFFLINE", "LAB_WORKSPACE")
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment for a child `lab` that works as `settings` say."""
+    environment = process_environment()
+    for name in SETTINGS_ONLY:
+        environment.pop(name, None)
+    environment.update(variables(settings))
+    return environment
+
+
 def process_environment() -> dict[str, str]:
     """A copy of this process's environment, for a child process that should inherit it."""
     return dict(os.environ)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lab import learner
-from lab.environment import process_environment, variables
+from lab.environment import child_environment
 from lab.errors import LabError, StateError
 from lab.exercises.solution import RunLab, RunPython, SolutionStep, shown
 from lab.exercises.workspace import workspace_path
@@ -73,4 +73,4 @@ def _write(path: Path, content: str) -> None:
 
 def _env(settings: Settings) -> dict[str, str]:
     """The steps run as the same student in the same lab as this command."""
-    return {**process_environment(), **variables(settings)}
+    return child_environment(settings)

@@ -17,15 +17,12 @@ from dataclasses import dataclass, replace
 
 from lab import warm
 from lab.classroom.engines import Environment
-from lab.environment import process_environment, variables
+from lab.environment import child_environment as lab_environment
 from lab.settings import Settings
 
 PROGRAM = "lab"
 # LAB_* variables `variables()` writes only when set: removed first, or the instructor's
 # would reach every student.
-UNLESS_SET = ("LAB_OFFLINE", "LAB_WORKSPACE")
-
-
 @dataclass(frozen=True)
 class Job:
     """One `lab` command: for a student, or for an engine (`lab images ...`)."""
@@ -55,10 +52,7 @@ def student_settings(settings: Settings, student: str) -> Settings:
 def child_environment(settings: Settings, engine: Environment) -> dict[str, str]:
     """This process's environment with the LAB_* variables of `settings` and the engine's
     DOCKER_* ones in their place, and room for one line per message (never wrapped)."""
-    environment = process_environment()
-    for name in UNLESS_SET:
-        environment.pop(name, None)
-    environment.update(variables(settings))
+    environment = lab_environment(settings)
     environment["COLUMNS"] = "1000"
     for name, value in engine.items():
         if value is None:

@@ -50,7 +50,7 @@ def engine_environment(engine: str, environ: Mapping[str, str] | None = None) ->
 
 def _context_environment(name: str, environ: Mapping[str, str]) -> Environment:
     unset: dict[str, str | None] = {"DOCKER_HOST": None, "DOCKER_TLS_VERIFY": None,
-                                    "DOCKER_CERT_PATH": None}
+                                    "DOCKER_CERT_PATH": None, "DOCKER_CONTEXT": None}
     if name == "default":  # the engine's own socket, whatever DOCKER_HOST says
         return unset
     config = Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")

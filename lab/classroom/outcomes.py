@@ -33,13 +33,19 @@ Summary = Callable[[Job, Completed], Outcome]
 
 
 def answer(completed: Completed) -> Answer | None:
-    """The JSON document the command printed, or None when it printed none (it crashed, or
-    Click refused its command line before it ran)."""
-    try:
-        document = json.loads(completed.stdout)
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
+    """The JSON document the command printed last, or None when it printed none (it crashed,
+    or Click refused its command line before it ran). Whatever came before it (a `print()`
+    left in an exercise's checks) is not the answer."""
+    text = completed.stdout
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+    for start in reversed(starts):  # the document starts with a `{` at a line's start
+        if text.startswith("{", start):
+            try:
+                document = json.loads(text[start:])
+            except ValueError:
+                continue
+            return document if isinstance(document, dict) else None
+    return None
 
 
 def summarize(job: Job, completed: Completed, describe: Describe | None = None) -> Outcome:
@@ -62,7 +68,9 @@ def failure(completed: Completed, document: Answer | None = None) -> str:
         return str(document["error"])
     lines = [line.strip() for line in (completed.stdout + "\n" + completed.stderr).splitlines()
              if line.strip()]
-    return lines[-1] if lines and document is None else f"exit code {completed.exit_code}"
+    if not lines or document is not None:
+        return f"exit code {completed.exit_code}"
+    return lines[-1].removeprefix("error: ")
 
 
 def summarize_start(job: Job, completed: Completed) -> Outcome:

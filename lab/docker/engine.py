@@ -89,11 +89,16 @@ class Engine:
                 **{name: value for name, value in optional.items() if value is not None}}
 
     def client(self, timeout: int = DEFAULT_TIMEOUT) -> Any:
-        """docker-py's client for this engine, made on first use, then shared."""
+        """docker-py's client for this engine, made on first use, then shared. It is made
+        outside the lock (it may ask the engine, up to `timeout`): threads that race each make
+        one, and the first stored is the one every thread uses from then on."""
         with self._making:
-            if timeout not in self._clients:
-                self._clients[timeout] = self._connect(timeout)
-            return self._clients[timeout]
+            made = self._clients.get(timeout)
+        if made is not None:
+            return made
+        connected = self._connect(timeout)
+        with self._making:
+            return self._clients.setdefault(timeout, connected)
 
     def api(self, timeout: int = DEFAULT_TIMEOUT) -> Any:
         """The low-level API client, for streaming calls (build, save, load, import)."""

@@ -166,7 +166,7 @@ def test_a_docker_context_is_read_from_the_docker_config(tmp_path: Path) -> None
     environ = {"DOCKER_CONFIG": str(tmp_path)}
     plain = engine_environment("context:lab2", environ)
     assert plain == {"DOCKER_HOST": "ssh://teacher@lab2", "DOCKER_TLS_VERIFY": None,
-                     "DOCKER_CERT_PATH": None}
+                     "DOCKER_CERT_PATH": None, "DOCKER_CONTEXT": None}
     secure = engine_environment("context:secure", environ)
     assert secure["DOCKER_HOST"] == "tcp://lab3:2376"
     assert secure["DOCKER_TLS_VERIFY"] == "1"

@@ -117,6 +117,22 @@ def test_a_class_check_tells_passed_from_not_yet_from_broken() -> None:
     assert broken.detail == "no exercise is started. Run `lab start` first."
 
 
+
+def test_words_printed_before_the_answer_do_not_hide_it() -> None:
+    job = Job("alice", LOCAL, ("check", "--json"), {})
+    document = {"exercise": "01", "passed": True,
+                "goals": [{"goal": "motd", "ok": True, "reasons": []}]}
+    chatty = Completed(0, "debug: looking at web1\n{not json\n"
+                          + json.dumps(document, indent=2) + "\n")
+    passed = outcomes.summarize_check(job, chatty)
+    assert (passed.ok, passed.result, passed.detail) == (True, "passed", "1/1 goals hold")
+
+
+def test_a_refused_command_line_is_its_own_words() -> None:
+    job = Job("alice", LOCAL, ("start", "--json"), {})
+    refused = outcomes.summarize_start(job, Completed(2, "", "error: no exercise 'xyz'\n"))
+    assert (refused.ok, refused.detail) == (False, "no exercise 'xyz'")
+
 # --- the class at once ------------------------------------------------------------------
 
 
