@@ -98,7 +98,10 @@ class Engine:
             return made
         connected = self._connect(timeout)
         with self._making:
-            return self._clients.setdefault(timeout, connected)
+            kept = self._clients.setdefault(timeout, connected)
+        if kept is not connected:
+            connected.close()  # another thread's client won: this one's pool is not used
+        return kept
 
     def api(self, timeout: int = DEFAULT_TIMEOUT) -> Any:
         """The low-level API client, for streaming calls (build, save, load, import)."""
