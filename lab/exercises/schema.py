@@ -85,6 +85,16 @@ class Server:
         return self.image == LAB_SERVER_IMAGE
 
 
+Difficulty = Literal["beginner", "intermediate", "advanced"]
+
+
+class Debrief(FrozenModel):
+    """Shown once, when every check first holds: what the exercise proved, and where to read on."""
+
+    proved: Text  # Markdown: one or two sentences on what the learner has now seen for real
+    concept: Text  # a page of the site, like concepts/golden-images.md
+
+
 class ExerciseSpec(FrozenModel):
     """The whole of exercise.yaml."""
 
@@ -92,6 +102,13 @@ class ExerciseSpec(FrozenModel):
     id: Annotated[str, AfterValidator(_exercise_id)]
     title: Text
     summary: Text
+    # The course's scaffolding: what a learner weighs before starting (`lab list`, the pages).
+    # Optional for an instructor's own exercise; every exercise of the course declares them.
+    time: Annotated[int, Field(ge=1, le=240)] | None = None  # minutes a learner typically needs
+    difficulty: Difficulty | None = None
+    prerequisites: tuple[Annotated[str, AfterValidator(_exercise_id)], ...] = ()
+    # What the first pass proved, printed once by `lab check`, with one concept page to read.
+    debrief: Debrief | None = None
     servers: tuple[ServerGroup, ...] = Field(min_length=1)
     repository: bool = True  # whether the lab's APT repository runs beside the servers
     # Whether a load balancer (nginx) fronts the servers: `lb` on the exercise's network, its
