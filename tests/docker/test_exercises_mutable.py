@@ -1,4 +1,4 @@
-"""Exercises 02, 03 and 04 on a real engine: each fault happens as its tutorial says, and the
+"""Exercises 02 and 03 on a real engine: each fault happens as its tutorial says, and the
 99% upgrade ends in the same per-server states every time it is run the same way.
 
 Each test works as its own student (a unique LAB_STUDENT) and removes what it made by the
@@ -9,67 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.docker.conftest import docker
+from tests.docker.exercise_steps import lab, on, page, states, webs, workspace_of
 from tests.helpers import run_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("lab_images")]
 
 SNOWFLAKES = "02-snowflakes"
 UPGRADE = "03-the-99-percent-upgrade"
-HALF = "04-half-configured"
-STATE = "dpkg-query -W -f='${Package}=${Version}:${db:Status-Abbrev}\\n' webapp libwebapp"
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-
-
-def lab(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`lab ARGS` that must succeed."""
-    result = run_lab(*args, env=env)
-    assert result.returncode == 0, (args, result.stdout, result.stderr)
-    return result
-
-
-def workspace_of(started: subprocess.CompletedProcess[str]) -> Path:
-    match = re.search(r"^Workspace: (.+)$", started.stdout, re.MULTILINE)
-    assert match, started.stdout
-    return Path(match.group(1).strip())
-
-
-def on(student: str, exercise: str, server: str, command: str) -> tuple[int, str]:
-    """A probe on a server (docker exec, not the learner's SSH): exit code, stdout+stderr."""
-    result = subprocess.run(
-        ["docker", "exec", f"lab-{student}-{exercise}-{server}", "sh", "-c", command],
-        capture_output=True, text=True)
-    return result.returncode, result.stdout + result.stderr
-
-
-def states(student: str, exercise: str, servers: list[str]) -> dict[str, str]:
-    """Per server: `name=version:state` of webapp and libwebapp, as dpkg sees them."""
-    return {server: " ".join(sorted(on(student, exercise, server, STATE)[1].split()))
-            for server in servers}
-
-
-def page(student: str, exercise: str, server: str, path: str) -> str:
-    """What the server's nginx answers the host at `path`, through the published port."""
-    port = docker("port", f"lab-{student}-{exercise}-{server}", "80/tcp").splitlines()[0]
-    with urllib.request.urlopen(f"http://127.0.0.1:{port.rsplit(':', 1)[1]}{path}",
-                                timeout=5) as answer:
-        return str(answer.read().decode()).strip()
-
-
-def webs(count: int) -> list[str]:
-    return [f"web{number}" for number in range(1, count + 1)]
 
 
 # --- 02: snowflakes ----------------------------------------------------------------------
@@ -152,27 +105,3 @@ def test_the_99_percent_upgrade_stops_at_web6_the_same_way_twice(student: str) -
     assert second.returncode == 1
     assert states(student, UPGRADE, webs(8)) == after_first
     assert script_lines(second.stdout) == script_lines(first.stdout)
-
-
-# --- 04: half-configured -----------------------------------------------------------------
-
-
-def test_half_configured_servers_are_if_and_still_serve_the_old_page(student: str) -> None:
-    env = {"LAB_STUDENT": student}
-    lab("start", "04", env=env)
-
-    assert states(student, HALF, webs(5)) == {
-        server: f"libwebapp=1.0:ii webapp=2.0:{'iF' if server in ('web2', 'web4') else 'ii'}"
-        for server in webs(5)}
-    assert {server: page(student, HALF, server, "/version") for server in webs(5)} == {
-        "web1": "2.0", "web2": "1.0", "web3": "2.0", "web4": "1.0", "web5": "2.0"}
-    assert {page(student, HALF, server, "/health") for server in webs(5)} == {"ok"}
-    assert "only half configured" in on(student, HALF, "web2", "dpkg --audit")[1]
-    assert on(student, HALF, "web1", "dpkg --audit")[1] == ""
-    assert "refusing to configure" in on(student, HALF, "web4", "cat /var/log/apt/term.log")[1]
-
-    served = json.loads(lab("repo", "list", "--json", env=env).stdout)["packages"]
-    assert {"name": "webapp", "version": "2.0.1", "state": "published"}.items() <= next(
-        row for row in served if row["version"] == "2.0.1").items()
-    candidate = on(student, HALF, "web3", "apt-cache policy webapp")[1]
-    assert "Candidate: 2.0\n" in candidate, "the servers' lists predate 2.0.1"
