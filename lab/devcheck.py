@@ -53,7 +53,7 @@ def check_one(settings: Settings, exercise_id: str, ensure_images: EnsureImages,
         if before.passed:
             result.problems.append("every check already passes on a fresh start")
         report(f"{exercise_id}: running the reference solution")
-        checking.solve(settings, report)
+        checking.solve(settings, report, record=False)
         after = checking.check(settings, record=False)
         result.problems += [f"after the solution: {goal.goal}: {'; '.join(goal.reasons)}"
                             for goal in after.goals if not goal.ok]

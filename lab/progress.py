@@ -19,7 +19,6 @@ from lab.settings import Settings
 LOCK_TIMEOUT_SECONDS = 10
 
 
-
 class ProgressRecovered(UserWarning):
     """The progress file was unreadable: it was moved aside and progress starts afresh."""
 
@@ -45,12 +44,20 @@ class ExerciseProgress(_Record):
     last_passed_at: datetime | None = None  # the latest time every check passed
     attempts: int = 0  # how many times `lab check` ran
     hints_shown: int = 0  # how many hints the learner has seen, in order
+    # `lab solve`: when it first ran the reference solution here, and how many times it did.
+    # Absent from files written before it was recorded: such a file loads as "never".
+    solution_used_at: datetime | None = None
+    solution_runs: int = 0
     # Moments checks compare with; "start" is when the servers were last brought up.
     marks: dict[str, datetime] = Field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return self.passed_at is not None
+
+    @property
+    def solution_used(self) -> bool:
+        return self.solution_runs > 0
 
 
 class Progress(_Record):
@@ -100,6 +107,12 @@ class Progress(_Record):
         """The learner has seen hints 1..number; asking again for an earlier one changes nothing."""
         record = self.of(exercise_id)
         return self._with(exercise_id, hints_shown=max(record.hints_shown, number))
+
+    def solution_run(self, exercise_id: str, now: datetime | None = None) -> Progress:
+        """`lab solve` ran the reference solution: the first time is kept, every run counted."""
+        record = self.of(exercise_id)
+        return self._with(exercise_id, solution_runs=record.solution_runs + 1,
+                          solution_used_at=record.solution_used_at or now or utc_now())
 
     def _with(self, exercise_id: str, **changes: object) -> Progress:
         record = self.of(exercise_id).model_copy(update=changes)

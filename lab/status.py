@@ -70,9 +70,16 @@ def _describe(info: ContainerInfo) -> ServerStatus:
 
 
 def _app_version(info: ContainerInfo) -> str:
-    """The app's version as dpkg has it on record ('' when it was never installed)."""
-    listed = dpkg.parse(containers.exec_run(info.id, VERSION_PROBE).stdout)
-    return listed[APP_PACKAGE].version if APP_PACKAGE in listed else ""
+    return app_version(containers.exec_run(info.id, VERSION_PROBE).stdout)
+
+
+def app_version(listed: str) -> str:
+    """The `app` column: the app's version as dpkg has it on record, from VERSION_PROBE's
+    output ('' when it is not installed). It is the version dpkg *unpacked*, whatever its
+    state: a half-configured package shows its new version while the page may still serve
+    the old one (exercise 04 teaches that gap; `lab check` and `dpkg -l` show the state)."""
+    package = dpkg.parse(listed).get(APP_PACKAGE)
+    return package.version if package and package.installed else ""
 
 
 def _balancer(info: ContainerInfo) -> tuple[str | None, tuple[Backend, ...] | None]:

@@ -1,9 +1,9 @@
 """02-snowflakes' own checks: the learner's report against the hand edits exercise.yaml
-declares (the truth), and `lab drift` finding that every server changed in the same way."""
+declares (the truth), and `lab drift` finding every server back at its baseline: the image
+plus what the lab's provisioning installed, and nothing else."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection
 
 from lab.authoring import (
@@ -106,22 +106,64 @@ def _count(changes: Collection[object]) -> str:
 # --- the fleet -----------------------------------------------------------------------------
 
 
-def every_server_changed_alike(ctx: CheckContext) -> list[Verdict]:
-    """`lab drift` finds the same changes on every server: those most servers share are
-    the lab's provisioning; anything else makes a server a snowflake."""
-    changes = {drift.server: set(drift.changes) for drift in ctx.drift()}
-    counted = Counter(change for found in changes.values() for change in found)
-    shared = {change for change, count in counted.items() if count > len(changes) / 2}
-    return [_alike(name, found, shared) for name, found in changes.items()]
+def every_server_at_its_baseline(ctx: CheckContext) -> list[Verdict]:
+    """`lab drift` finds on every server only what the lab's provisioning changed since the
+    image. Servers made alike by spreading a hand change to all of them fail: they agree
+    with each other, not with their baseline."""
+    baseline = provisioned(ctx)
+    drifts = ctx.drift()
+    beyond = {drift.server: [change for change in drift.changes
+                             if (change.kind, change.subject) not in baseline]
+              for drift in drifts}
+    everywhere = _on_every_server(beyond)
+    verdicts = [failed(_agreed_on(list(beyond), everywhere, beyond))] if everywhere else []
+    for drift in drifts:
+        own = [change for change in beyond[drift.server]
+               if (change.kind, change.subject) not in everywhere]
+        missing = baseline - {(change.kind, change.subject) for change in drift.changes}
+        if own or missing or not everywhere:
+            verdicts.append(_at_baseline(drift.server, own, missing))
+    return verdicts
 
 
-def _alike(server: str, found: set[Change], shared: set[Change]) -> Verdict:
-    extra, missing = found - shared, shared - found
-    if not extra and not missing:
-        return passed(f"{server}: changed since its image exactly as the other servers")
+def provisioned(ctx: CheckContext) -> set[Difference]:
+    """What the lab's provisioning changed on every server since the image: it installed
+    webapp 1.0 from the lab's repository, which publishes it and the library it needs."""
+    return {("package-added", ref.name) for ref in ctx.spec.publish}
+
+
+def _on_every_server(beyond: dict[str, list[Change]]) -> dict[Difference, Change]:
+    """The changes beyond the baseline that every server has (none with a single server)."""
+    if len(beyond) < 2:
+        return {}
+    found = [{(change.kind, change.subject): change for change in changes}
+             for changes in beyond.values()]
+    return {key: change for key, change in found[0].items()
+            if all(key in others for others in found[1:])}
+
+
+def _agreed_on(servers: list[str], everywhere: dict[Difference, Change],
+               beyond: dict[str, list[Change]]) -> str:
+    """Why servers that agree can still be wrong: they agree on hand changes."""
+    alike = all(len(changes) == len(everywhere) for changes in beyond.values())
+    what = ", ".join(change.summary or f"{change.kind} {change.subject}"
+                     for change in everywhere.values())
+    one = len(everywhere) == 1
+    return (f"{', '.join(servers)} {'are alike, but every one has' if alike else 'all have'} "
+            f"{_count(everywhere)} that neither the image nor the lab's provisioning made "
+            f"({what}): the servers agree on {'a hand change' if one else 'hand changes'} "
+            f"instead of on their baseline. Undo {'it' if one else 'them'} on every server; "
+            f"`lab drift` compares each server with its image, not with the others")
+
+
+def _at_baseline(server: str, own: list[Change], missing: set[Difference]) -> Verdict:
+    if not own and not missing:
+        return passed(f"{server}: back at its baseline, the image plus the lab's provisioning")
     problems = []
-    if extra:
-        problems.append(f"{_count(extra)} the other servers do not have")
+    if own:
+        problems.append(f"{_count(own)} beyond its baseline (the image plus the lab's "
+                        f"provisioning): still a snowflake")
     if missing:
-        problems.append(f"lacks {_count(missing)} the other servers have")
-    return failed(f"{server}: {' and '.join(problems)} (see `lab drift`)")
+        problems.append(f"lacks {_count(missing)} the lab's provisioning made "
+                        f"({', '.join(f'{kind} {subject}' for kind, subject in sorted(missing))})")
+    return failed(f"{server}: {'; '.join(problems)} (see `lab drift {server}`)")

@@ -1,6 +1,8 @@
 """Custom checks of 10-phoenix, read from what the lab recorded and what runs: chaos hit the
 fleet after the last deployment, the desired-state loop brought every fallen server back in
-time, hand-edited servers were replaced rather than repaired, and the fleet is whole."""
+time, hand-edited servers were replaced rather than repaired, and the fleet is whole; the
+learner's repairs.yaml says which servers the loop remade and why; and a max-age rotation
+renewed the servers no fault had touched."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ from lab.authoring import (
     Deployment,
     Event,
     History,
+    ReportError,
     Verdict,
+    as_list,
     failed,
     passed,
+    read_report,
     short_id,
 )
 
@@ -24,6 +29,16 @@ BACK_WITHIN = timedelta(seconds=60)  # a loop that watches brings a server back 
 TAKEN_DOWN = ("kill", "stop")  # chaos events that leave a server not running
 EDITED = "edit"
 REPAIRS = ("create", "replace")  # reconcile events that bring a server back
+ROTATED = "older than"  # how the reason of a `lab reconcile --max-age` replacement begins
+ACCOUNT = "repairs.yaml"  # the learner's account of what the loop did, and why
+# Why the loop remade a server, as repairs.yaml says it, from the start of the reason it
+# recorded (lab reconcile's words), and what that reason means.
+WHY = {"missing": "missing", "was ": "stopped", "drifted": "drifted",
+       "runs image": "wrong image"}
+MEANS = {"missing": "its container was gone, as a killed server's is",
+         "stopped": "its container had exited, as a crashed machine's",
+         "drifted": "it still ran, but no longer matched its image: a hand edit",
+         "wrong image": "it ran another image than the desired one"}
 DEPLOY = "`lab build v2`, then `lab deploy v2`"
 CHAOS = ("with `lab reconcile --watch` running in another terminal, "
          "`lab chaos --kill 2` and `lab chaos --edit web3`")
@@ -192,3 +207,99 @@ def fleet_is_whole(ctx: CheckContext) -> Verdicts:
                 for problem in problems]
     return [passed(f"all {len(desired.servers)} servers run {desired.image} "
                    f"({short_id(desired.image_id)}), and no other container does")]
+
+
+# --- the learner's account of the repairs --------------------------------------------------
+
+
+def why_remade(event: Event) -> str | None:
+    """The word repairs.yaml uses for a repair of the loop; None for anything else (a fault, a
+    failed repair, a removal, a max-age rotation)."""
+    if event.kind not in REPAIRS or event.detail.startswith(("failed", ROTATED)):
+        return None
+    return next((word for start, word in WHY.items() if event.detail.startswith(start)), None)
+
+
+@recorded
+def account_of_the_repairs(ctx: CheckContext) -> Verdicts:
+    """repairs.yaml names each server the loop remade since the last deployment, with why:
+    missing, stopped, drifted or wrong image; and no server it did not remake."""
+    history = ctx.history()
+    deployment = last_deployment(history, ctx)
+    truth: dict[str, list[str]] = {}
+    for event in events_since(history, deployment.finished_at):
+        word = why_remade(event)
+        if word is not None and word not in truth.setdefault(event.server, []):
+            truth[event.server].append(word)
+    truth = {server: words for server, words in truth.items() if words}
+    if not truth:
+        return [failed("the loop has remade no server since your last deployment, so there "
+                       f"is nothing to account for yet: {CHAOS}")]
+    try:
+        said = read_report(ctx.workspace / ACCOUNT, ctx.servers)
+    except ReportError as problem:
+        return [failed(str(problem))]
+    wrong = [verdict for server in ctx.servers
+             if (verdict := judge_server(server, said.get(server), truth.get(server, [])))]
+    if wrong:
+        return wrong
+    return [passed(f"{ACCOUNT} names every server the loop remade, and why: "
+                   + "; ".join(f"{server} {', '.join(words)}"
+                               for server, words in sorted(truth.items())))]
+
+
+def judge_server(server: str, said: object, truth: Sequence[str]) -> Verdict | None:
+    """What is wrong with the account's line for one server; None when it is right."""
+    words = as_list(said)
+    if words is None or any(word.strip().lower() not in MEANS for word in words or []):
+        return failed(f"{ACCOUNT} says {server}: {said}; write why the loop remade it, in "
+                      f"its own words: {', '.join(MEANS)}")
+    words = [word.strip().lower() for word in words]
+    if not truth and words:
+        return failed(f"{ACCOUNT} says the loop remade {server} ({', '.join(words)}), but it "
+                      f"did not since your last deployment: nothing broke {server}, so the "
+                      "loop had no reason to touch it. Leave it out")
+    if truth and not words:
+        return failed(f"the loop remade {server} since your last deployment, and {ACCOUNT} "
+                      f"does not say so: `lab history --json` lists each repair under "
+                      f"events, with its reason")
+    if sorted(words) != sorted(truth):
+        return failed(f"{ACCOUNT} says {server} was remade because it was "
+                      f"{' and '.join(words)}, but the loop remade it because it was "
+                      f"{' and '.join(truth)}: "
+                      + "; ".join(f"{word}, {MEANS[word]}" for word in truth))
+    return None
+
+
+# --- the phoenix: a rotation by age ---------------------------------------------------------
+
+
+@recorded
+def fleet_renewed_after_the_chaos(ctx: CheckContext) -> Verdicts:
+    """Every server runs a container the loop made since the chaos began, and at least one of
+    them was made by a max-age rotation: none lives on from before the chaos."""
+    history = ctx.history()
+    deployment = last_deployment(history, ctx)
+    events = events_since(history, deployment.finished_at)
+    faults = [event for event in events if event.kind in (*TAKEN_DOWN, EDITED)]
+    if not faults:
+        return [failed(f"no chaos since your last deployment: {CHAOS}")]
+    after = [event for event in events if event.at >= faults[0].at
+             and event.kind in REPAIRS and not event.detail.startswith("failed")]
+    made = {event.container_id for event in after}
+    rotated = sorted({event.server for event in after if event.detail.startswith(ROTATED)})
+    running = observed(ctx)
+    old = [found[0] for found in running.values() if found and found[0].id not in made]
+    if old:
+        return [failed(f"{item.server} still runs container {short(item.id)}, made at "
+                       f"{clock(item.created)}, before your chaos began: nothing broke it, so "
+                       "the loop left it alone, and it can live on for months. Burn it down "
+                       "on purpose: `lab reconcile --max-age DURATION`, with a DURATION "
+                       "shorter than its age, replaces every server older than that")
+                for item in sorted(old, key=lambda item: item.server)]
+    if not rotated:
+        return [failed("every server was remade because something broke it, and none "
+                       "because of its age: after your chaos, run a rotation, `lab reconcile "
+                       "--max-age DURATION`, so that no server lives longer than DURATION")]
+    return [passed(f"every server runs a container made since your chaos began; the rotation "
+                   f"renewed {', '.join(rotated)}")]

@@ -1,6 +1,8 @@
-"""Custom check of 11-state-outside: the guestbook's entries outlive a replacement of the whole
+"""Custom checks of 11-state-outside: the guestbook's entries outlive a replacement of the whole
 fleet (the check writes one on each server, deploys the desired image again, and reads each
-one back). That something was deployed at all is a `deployment` check."""
+one back), and they do because a named volume is mounted at the guestbook's own folder, not
+over a folder that holds the image's files too. That something was deployed at all is a
+`deployment` check."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from lab.authoring import CheckContext, Container, Host, Mount, Verdict, failed, passed
 
 ENTRIES = "/var/lib/guestbook/entries"  # where guestbook 1.0 keeps its entries
+GUESTBOOK = "/var/lib/guestbook"  # the guestbook's own folder: its data, and nothing else
 URL_PATH = "/entries/"  # where nginx serves them
 HTTP_PORT = 80
 NOTHING_DEPLOYED = ("nothing was deployed since the servers started, so there is no guestbook "
@@ -94,8 +97,9 @@ def kept_on(mounts: Sequence[Mount], path: str) -> Place:
     if mount.anonymous:
         return Place(f"an anonymous volume at {mount.destination}, made by a VOLUME line of "
                      "the Dockerfile",
-                     "a volume without a name belongs to its container and was removed "
-                     "with it")
+                     "the lab removes a replaced container's anonymous volumes with it (as "
+                     "`docker rm -v` does), and nothing knew the random name to mount it in "
+                     "the new container, which got a new, empty one")
     if mount.type == "volume":
         return Place(f"the volume {mount.name} at {mount.destination}",
                      "the new container did not find it there")
@@ -130,3 +134,38 @@ def read_back(host: Host, before: Container, after: Container, entry: Entry) -> 
     said = f"answered HTTP {answer.status}" if answer.answered else \
         f"got no answer ({answer.error})"
     return failed(f"{entry.server}: reading the entry back (GET {URL_PATH}{entry.name}) {said}")
+
+
+def volume_holds_the_guestbook(ctx: CheckContext) -> Verdicts:
+    """On every server, the entries' folder is on a named volume mounted at the guestbook's
+    own folder (or the entries' folder itself), not higher up, where the volume would hold
+    and hide the image's own files too."""
+    history = ctx.history()
+    if history.desired is None or not history.since(ctx.started_at).find(result="succeeded"):
+        return [failed(NOTHING_DEPLOYED)]
+    return [mounted_where_it_writes(host.name, host.info.mounts) for host in ctx.hosts()]
+
+
+def mounted_where_it_writes(server: str, mounts: Sequence[Mount]) -> Verdict:
+    covering = [mount for mount in mounts
+                if mount.destination == ENTRIES
+                or ENTRIES.startswith(mount.destination.rstrip("/") + "/")]
+    if not covering:
+        return failed(f"{server}: nothing is mounted over {ENTRIES}, so the entries are "
+                      "written to the container's own disk, which goes with the container: "
+                      "mount a named volume where the guestbook writes, with `lab deploy v1 "
+                      "--volume NAME:/PATH`")
+    mount = max(covering, key=lambda item: len(item.destination))
+    if mount.anonymous or mount.type != "volume":
+        return failed(f"{server}: {ENTRIES} is on {kept_on(mounts, ENTRIES).where}, which no "
+                      "later deployment mounts again: give it a name, with `lab deploy v1 "
+                      f"--volume NAME:{mount.destination}`")
+    if mount.destination.rstrip("/") not in (GUESTBOOK, ENTRIES):
+        return failed(f"{server}: the volume {mount.name} is mounted at {mount.destination}, "
+                      "over far more than the guestbook's data: the first mount copied the "
+                      f"image's files under {mount.destination} into it, and from then on it "
+                      "hides the image's own, so the next image's files there (dpkg's record "
+                      "of its packages, for one) never show. Mount it at the folder the "
+                      f"guestbook writes to, and no higher")
+    return passed(f"{server}: {ENTRIES} is on the named volume {mount.name}, mounted at "
+                  f"{mount.destination}, the guestbook's own folder")

@@ -1,7 +1,9 @@
 """Custom checks of 13-blue-green, from the deployment history's summaries (what the probe
 measured) and the live fleet: a blue/green switch to green and a switch back with
-`lab rollback`, neither losing a request; the fleet back on blue's own containers; and an
-entry written while green served, still readable through the load balancer."""
+`lab rollback`, neither losing a request; the decision to switch back, made from green's
+error rate as the learner read it from the probe (workspace/decision.yaml); the fleet back on
+blue's own containers; and an entry written while green served, still readable through the
+load balancer."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from lab.authoring import (
     Deployment,
     Host,
     HttpResult,
+    ReportError,
     Verdict,
     failed,
     passed,
+    read_yaml,
     short_id,
 )
 
@@ -29,6 +33,10 @@ SLACK = timedelta(seconds=1)  # entries' times are whole seconds
 TRIES = 5  # a read through green may meet its latent error: ask again
 SWITCH_TO_GREEN = ("`lab build v2 --build-arg WEBAPP_VERSION=2.2`, then "
                    "`lab deploy v2 --strategy blue-green`")
+DECISION = "decision.yaml"
+TOLERANCE = 2.5  # percentage points between the learner's reading and a measured rate
+SWITCH_BACK_WORDS = ("switch back", "roll back", "rollback")
+KEEP_WORDS = ("keep", "keep green")
 
 
 def since_start(ctx: CheckContext) -> list[Deployment]:
@@ -216,3 +224,124 @@ def request(lb: Host, path: str) -> HttpResult:
             break
         answer = lb.http(path)
     return answer
+
+
+# --- the decision, from green's error rate -------------------------------------------------
+
+
+def decided_from_green_s_errors(ctx: CheckContext) -> Verdict:
+    """decision.yaml gives green's error rate as the probe measured it (within TOLERANCE of
+    the switch to green's, the switch back's, or both together) and the decision to switch
+    back."""
+    since = since_start(ctx)
+    green = next((item for item in reversed(since) if item.strategy == BLUE_GREEN
+                  and item.result == "succeeded"), None)
+    if green is None:
+        return failed(f"no blue/green deployment since the exercise started, so there is no "
+                      f"green to judge yet: {SWITCH_TO_GREEN}")
+    written = read_decision(ctx)
+    if isinstance(written, str):
+        return failed(written)
+    reading, decision = written
+    back = next((item for item in since if item.number > green.number
+                 and item.strategy == SWITCH_BACK and item.summary), None)
+    rates = green_rates(green, back, blue_version(ctx, since, green))
+    if not rates:
+        return failed(f"#{green.number}: the probe saw no answer from green, so there is no "
+                      "error rate to read: deploy green again and watch it serve")
+    near = [rate for rate in rates if abs(rate - reading) <= TOLERANCE]
+    if not near:
+        return failed(misread(reading, green))
+    if decision in KEEP_WORDS:
+        return failed(f"you read green's error rate as {reading:g} % and decided to keep it: "
+                      f"about one request in {max(1, round(100 / reading))} failing, for every "
+                      "user, while blue waits on standby one switch away. Decide again, then "
+                      "act on it"
+                      if reading else "you read green's error rate as 0 %, and the probe "
+                      "saw its HTTP 500s: read the summary again")
+    return passed(f"you read green's error rate as {reading:g} % (the probe measured "
+                  f"{near[0]:.1f} %) and decided to {decision}: evidence from real traffic, "
+                  "not from the health check")
+
+
+def read_decision(ctx: CheckContext) -> tuple[float, str] | str:
+    """(green_error_rate, decision) from decision.yaml, or what is wrong with it."""
+    path = ctx.workspace / DECISION
+    if not path.is_file():
+        return f"there is no {DECISION} in your workspace: `lab reset` gives it back"
+    try:
+        written = read_yaml(path)
+    except ReportError as problem:
+        return str(problem)
+    if not isinstance(written, dict):
+        return (f"{DECISION} should say green_error_rate and decision, like the file you "
+                "started with")
+    reading = percentage(written.get("green_error_rate"))
+    if reading is None:
+        return (f"{DECISION}: green_error_rate is not a percentage yet: read the probe's "
+                "summary of your switch to green (failed requests by status, answers per "
+                "version) and work out the share of green's answers that failed, like 12.5")
+    decision = " ".join(str(written.get("decision") or "").lower().split())
+    if decision not in SWITCH_BACK_WORDS + KEEP_WORDS:
+        return (f"{DECISION}: decision should be `switch back` or `keep green`, from the rate "
+                "you read")
+    return reading, decision
+
+
+def percentage(value: object) -> float | None:
+    """19, 19.5, '19 %' as a number of percent; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(str(value).strip().removesuffix("%").strip())
+    except ValueError:
+        return None
+
+
+def blue_version(ctx: CheckContext, since: Sequence[Deployment], green: Deployment) -> str:
+    """The release blue serves: its image's `version` label, else the first version that
+    answered during the switch to green (the probe starts a second before the switch)."""
+    blue = next((item for item in reversed(since) if item.number < green.number
+                 and item.succeeded), None)
+    image = ctx.image(blue.image_id) if blue is not None else None
+    if image is not None and image.labels.get("version"):
+        return image.labels["version"]
+    versions = (green.summary or {}).get("versions")
+    return next(iter(versions), "") if isinstance(versions, dict) else ""
+
+
+def green_rates(green: Deployment, back: Deployment | None, blue: str) -> list[float]:
+    """Green's error rate in percent (its HTTP 500s over everything green answered) during
+    the switch to green, during the switch back, and over both."""
+    counts = [green_counts(item, blue) for item in (green, back) if item is not None]
+    counts.append((sum(errors for errors, _ in counts), sum(ok for _, ok in counts)))
+    return [100.0 * errors / (errors + ok) for errors, ok in counts if errors + ok]
+
+
+def green_counts(item: Deployment, blue: str) -> tuple[int, int]:
+    """(green's HTTP 500s, green's successful answers) in one deployment's summary."""
+    summary = item.summary or {}
+    by_status = summary.get("failed_by_status")
+    versions = summary.get("versions")
+    errors = int(str(by_status.get("500", 0))) if isinstance(by_status, dict) else 0
+    ok = (sum(int(str(count)) for version, count in versions.items() if version != blue)
+          if isinstance(versions, dict) else 0)
+    return errors, ok
+
+
+def misread(reading: float, green: Deployment) -> str:
+    summary = green.summary or {}
+    requests, failures = summary.get("requests"), summary.get("failed")
+    over_all = (100.0 * int(str(failures)) / int(str(requests))
+                if requests and failures is not None else None)
+    if over_all is not None and abs(over_all - reading) <= 0.5:
+        return (f"green_error_rate is {reading:g} %: that is the failures over every request "
+                "the probe sent, blue's answers included. Green's rate is its HTTP 500s over "
+                "everything green answered: its failures plus the answers of its version")
+    if 0 < reading <= 1:
+        return (f"green_error_rate is {reading:g}: write it in percent (a share of 0.25 is "
+                "25), from the probe's figures for green")
+    return (f"green_error_rate is {reading:g} %, which is not what the probe measured for "
+            f"green in deployment #{green.number} or in the switch back (within "
+            f"{TOLERANCE:g} points): read failed_by_status and versions in "
+            "`lab history --json` and divide green's HTTP 500s by everything green answered")

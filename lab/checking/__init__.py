@@ -6,7 +6,7 @@ reference solution, step by step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lab import learner
 from lab.checking.solving import solve
@@ -15,7 +15,7 @@ from lab.checks.base import CheckResult
 from lab.checks.runner import run_checks
 from lab.errors import StateError
 from lab.exercises.schema import Exercise
-from lab.progress import ProgressStore
+from lab.progress import ExerciseProgress, Progress, ProgressStore
 from lab.settings import Settings
 
 __all__ = ["Goal", "Outcome", "check", "fold", "next_hint", "solve"]
@@ -37,10 +37,16 @@ class Outcome:
 
     exercise: Exercise
     goals: list[Goal]
+    first_pass: bool = False  # this check is the first that every goal held (its debrief's)
+    hints_shown: int = 0  # how many of the exercise's hints the learner has seen
 
     @property
     def passed(self) -> bool:
         return bool(self.goals) and all(goal.ok for goal in self.goals)
+
+    @property
+    def hints_left(self) -> int:
+        return max(len(self.exercise.spec.hints) - self.hints_shown, 0)
 
 
 def check(settings: Settings, record: bool = True) -> Outcome:
@@ -49,9 +55,25 @@ def check(settings: Settings, record: bool = True) -> Outcome:
     marks = learner.load_progress(settings).of(exercise.id).marks
     with check_context(settings, exercise, infos, marks) as context:
         verdict = Outcome(exercise, fold(run_checks(context)))
-    if record:
-        ProgressStore.of(settings).update(lambda p: p.checked(exercise.id, verdict.passed))
-    return verdict
+    if not record:
+        return verdict
+    before, after = _record_check(settings, exercise.id, verdict.passed)
+    return replace(verdict, first_pass=after.passed and not before.passed,
+                   hints_shown=after.hints_shown)
+
+
+def _record_check(settings: Settings, exercise_id: str,
+                  passed: bool) -> tuple[ExerciseProgress, ExerciseProgress]:
+    """Remember this check; the exercise's record just before it and just after, read under
+    the same lock, so two checks at once cannot both be the first pass."""
+    before: list[ExerciseProgress] = []
+
+    def change(progress: Progress) -> Progress:
+        before.append(progress.of(exercise_id))
+        return progress.checked(exercise_id, passed)
+
+    after = ProgressStore.of(settings).update(change)
+    return before[-1], after.of(exercise_id)
 
 
 def fold(results: list[CheckResult]) -> list[Goal]:

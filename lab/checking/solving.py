@@ -13,21 +13,26 @@ from lab.environment import child_environment
 from lab.errors import LabError, StateError
 from lab.exercises.solution import RunLab, RunPython, SolutionStep, shown
 from lab.exercises.workspace import workspace_path
+from lab.progress import ProgressStore
 from lab.settings import Settings
 
 
-def solve(settings: Settings, show: Callable[[str], None]) -> int:
+def solve(settings: Settings, show: Callable[[str], None], record: bool = True) -> int:
     """Run the reference solution's steps one by one, each shown before it runs.
 
     A `lab` step runs as its own `lab` process, exactly as a learner would type it; a
     `python` step runs a workspace script with this Python, in the workspace; a `write`
     step writes a workspace file. Returns the number of steps run; stops at the first
-    failing step (a script's expected exit code is not a failure).
+    failing step (a script's expected exit code is not a failure). Progress remembers that
+    the solution ran (`lab list` and `lab class status` show it) before its first step: the
+    learner has seen it, whether or not every step succeeds.
     """
     exercise, _ = learner.running(settings)  # one clear error before any step runs
     steps = exercise.spec.solution
     if not steps:
         raise StateError(f"{exercise.id} has no reference solution")
+    if record:
+        ProgressStore.of(settings).update(lambda progress: progress.solution_run(exercise.id))
     workspace = workspace_path(exercise, settings)
     for number, step in enumerate(steps, start=1):
         show(f"step {number}/{len(steps)}: $ {_display(step)}")

@@ -44,7 +44,8 @@ class Mount:
 
     @property
     def anonymous(self) -> bool:
-        """A volume without a name of its own: it belongs to one container and goes with it."""
+        """A volume without a name of its own, made for one container: the lab removes it
+        with that container (`docker rm -v`) when a deployment replaces the server."""
         return self.type == "volume" and len(self.name) == 64 and self.name.isalnum()
 
 

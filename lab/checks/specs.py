@@ -156,7 +156,10 @@ class HttpSpec(CheckSpec):
     port: Port = 80
     path: Annotated[str, AfterValidator(_url_path)] = "/"
     status: Annotated[int, Field(ge=100, le=599)] = 200
-    contains: str | None = None
+    # Text the page must contain, as a whole: where it begins or ends with a letter or digit,
+    # no letter or digit (nor a dot then one) may continue it there, so "2.0" matches
+    # "version 2.0" but not "2.0.1" or "12.0", and "ok" matches "ok" but not "okay".
+    contains: Text | None = None
 
 
 class ServiceSpec(CheckSpec):

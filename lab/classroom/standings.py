@@ -28,6 +28,7 @@ class Cell:
     last_passed_at: datetime | None = None  # the latest check that passed
     last_check_at: datetime | None = None
     attempts: int = 0
+    solution_used: bool = False  # `lab solve` ran the reference solution
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def cell(progress: Progress, exercise_id: str) -> Cell:
     else:
         state = NOT_STARTED
     return Cell(state, record.last_passed_at or record.passed_at, record.last_check_at,
-                record.attempts)
+                record.attempts, record.solution_used)
 
 
 def standings_json(rows: Sequence[Standing], exercise_ids: Sequence[str]) -> dict[str, Any]:
@@ -107,22 +108,26 @@ def standings_json(rows: Sequence[Standing], exercise_ids: Sequence[str]) -> dic
             "exercises": {exercise_id: {
                 "state": found.state, "last_passed_at": stamp(found.last_passed_at),
                 "last_check_at": stamp(found.last_check_at), "attempts": found.attempts,
+                "solution_used": found.solution_used,
             } for exercise_id, found in row.cells.items()},
         } for row in rows],
     }
 
 
 def standings_csv(rows: Sequence[Standing], exercise_ids: Sequence[str]) -> str:
-    """One row per student: each exercise's state, then the time its checks last passed."""
+    """One row per student: each exercise's state, the time its checks last passed, and
+    "yes" where `lab solve` was used."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "engine", "done",
                      *(column for exercise_id in exercise_ids
-                       for column in (exercise_id, f"{exercise_id} last passed"))])
+                       for column in (exercise_id, f"{exercise_id} last passed",
+                                      f"{exercise_id} lab solve"))])
     for row in rows:
         cells = [row.cells[exercise_id] for exercise_id in exercise_ids]
         writer.writerow([row.student, row.engine, row.done,
                          *(value for found in cells for value in (
                              found.state,
-                             found.last_passed_at.isoformat() if found.last_passed_at else ""))])
+                             found.last_passed_at.isoformat() if found.last_passed_at else "",
+                             "yes" if found.solution_used else ""))])
     return out.getvalue()

@@ -16,6 +16,7 @@ from lab.errors import UsageError
 # by the commands that use them, so that `lab --help` stays fast.
 if TYPE_CHECKING:
     from lab.classroom.outcomes import Outcome, Summary
+    from lab.classroom.standings import Cell
 
 app = typer.Typer(
     help="A whole class at once: every student's lab command runs side by side, each on the "
@@ -145,11 +146,12 @@ def status(
         ["student", *(["engine"] if several else []), *(_number(i) for i in ids), "done",
          "checks last passed"],
         [[row.student, *([row.engine] if several else []),
-          *(MARKS[row.cells[i].state] for i in ids), f"{row.done}/{len(ids)}",
+          *(_mark(row.cells[i]) for i in ids), f"{row.done}/{len(ids)}",
           _last_pass(row.last_pass())] for row in rows],
         styles=["red" if row.problem else None for row in rows],
     )
-    console.info("  ".join(f"{mark} {state}" for state, mark in MARKS.items()) + "; "
+    console.info("  ".join(f"{mark} {state}" for state, mark in MARKS.items())
+                 + f"  {SOLVED} `lab solve` used; "
                  + ", ".join(f"{_number(i)} {i.split('-', 1)[-1]}" for i in ids))
     for row in rows:
         if row.problem:
@@ -157,6 +159,11 @@ def status(
 
 
 MARKS = {"done": "✓", "in progress": "▶", "not started": "·"}
+SOLVED = "*"  # after the mark: the student ran `lab solve` there
+
+
+def _mark(cell: Cell) -> str:
+    return MARKS[cell.state] + (SOLVED if cell.solution_used else "")
 
 
 def _number(exercise_id: str) -> str:

@@ -151,7 +151,7 @@ def _shower(as_json: bool, plot: Path | None, title: str) -> Callable[[Measured]
         deploy_views.measured(measured, as_json)
         if plot is not None:
             drawing.plot(measured.record, measured.markers, plot,
-                         f"{title}: {measured.strategy}")
+                         f"{title}: {measured.title}")
             console.note(f"drawn into {plot}")
 
     return show
@@ -215,25 +215,35 @@ def reconcile(
     duration: Annotated[float | None, typer.Option(
         "--for", min=0.1, help="With --watch: stop after this many seconds.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the repairs as JSON.")] = False,
+    max_age: Annotated[str | None, typer.Option(
+        "--max-age", metavar="DURATION",
+        help="Also replace, one at a time, every server older than DURATION (90s, 10m, 2h): "
+             "a phoenix fleet's rotation.")] = None,
 ) -> None:
-    """Make the fleet match the desired state: missing servers made, wrong ones replaced."""
+    """Make the fleet match the desired state: missing servers made, wrong ones replaced;
+    with --max-age, old ones too."""
     from lab import console
-    from lab.deploy.reconcile import POLL_SECONDS, Reconciler
+    from lab.deploy.reconcile import POLL_SECONDS, Reconciler, parse_age
 
+    oldest = parse_age(max_age) if max_age is not None else None  # before anything is done
     loop = Reconciler.current(invocation.settings(), console.info)
     if not watch:
         repairs = loop.once(check_drift=not no_drift)
+        if oldest is not None:
+            repairs += loop.rotate(oldest)
         if as_json:
             console.raw(json.dumps([repair.__dict__ for repair in repairs], indent=2) + "\n")
         elif not repairs:
-            console.success("the fleet matches the desired state; nothing to do")
+            younger = f", and no server is older than {max_age}" if max_age else ""
+            console.success(f"the fleet matches the desired state{younger}; nothing to do")
         return
     drift_text = "never for drift" if no_drift else f"every {drift_every:g} s for drift"
+    age_text = f", and for servers older than {max_age}" if max_age else ""
     console.note(f"watching {loop.exercise.id}: every {POLL_SECONDS:g} s for missing, stopped "
-                 f"or wrong servers, {drift_text}; Ctrl-C ends it")
+                 f"or wrong servers{age_text}, {drift_text}; Ctrl-C ends it")
     try:
         repairs_made = loop.watch(drift_every=drift_every if not no_drift else float("inf"),
-                                  stop_after=duration)
+                                  stop_after=duration, max_age=oldest)
     except KeyboardInterrupt:
         console.note("stopped watching")
         return

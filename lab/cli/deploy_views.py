@@ -36,7 +36,8 @@ def measured(done: Measured, as_json: bool) -> None:
 
 def measured_json(done: Measured) -> dict[str, object]:
     return {
-        "strategy": done.strategy,
+        "kind": done.kind,
+        "strategy": done.strategy,  # "switch back" for blue/green's rollback
         "summary": done.summary.as_json(),
         "markers": [marker.__dict__ for marker in done.markers],
         "rate": done.record.rate,
@@ -238,7 +239,7 @@ def compare_tables(done: Comparison) -> None:
                         f"{done.plan.bad} bad)",
                   styles=["yellow" if strategy in flagged else None for strategy in rows])
     console.table(list(COLUMNS), [claim.row.cells() for claim in AWS.values()],
-                  title="AWS Elastic Beanstalk's table")
+                  title="AWS's table: Elastic Beanstalk's five policies, and blue/green")
     for flag in found:
         console.warn(f"{METHODS[flag.strategy]}, {flag.column}: {flag.reason}")
     if not found:

@@ -14,7 +14,9 @@ from lab.errors import UsageError
 # The lab's services (and rich, through lab.console) are imported by the commands that use
 # them: `lab --help` and `lab list` must not pay for the engine's or the fleet's imports.
 if TYPE_CHECKING:
+    from lab.exercises.schema import Exercise
     from lab.lifecycle import Reset, Started
+    from lab.settings import Settings
     from lab.status import ServerStatus
 
 ExerciseName = Annotated[str | None, typer.Argument(
@@ -36,6 +38,18 @@ def start(name: ExerciseName = None, as_json: JsonOption = False) -> None:
         answers.write(_started_document(started))
     else:
         _show_started(started)
+        _note_unmet_prerequisites(settings, exercise)
+
+
+def _note_unmet_prerequisites(settings: Settings, exercise: Exercise) -> None:
+    """Starting an exercise before what it builds on is allowed; the learner is told."""
+    from lab import console, learner
+
+    progress = learner.load_progress(settings)
+    unmet = [i for i in exercise.spec.prerequisites if not progress.of(i).passed]
+    if unmet:
+        console.info(f"This exercise builds on {', '.join(unmet)}, which you have not passed "
+                     "yet; `lab list` shows the course.")
 
 
 def _show_started(started: Started) -> None:
@@ -227,30 +241,20 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def list_exercises() -> None:
-    """Every exercise, with done / current / pending and your overall progress."""
-    from lab import console, learner
+def list_exercises(as_json: JsonOption = False) -> None:
+    """Every exercise: its time, level and what it builds on; done, current or pending."""
+    from lab import learner
+    from lab.cli import course_views
     from lab.exercises.catalogue import Catalogue
 
-    settings = invocation.settings()
-    progress = learner.load_progress(settings)
-    exercises = Catalogue.of(settings).exercises()
-    rows, styles = [], []
-    for exercise in exercises:
-        record = progress.of(exercise.id)
-        state = "done" if record.passed else "current" if progress.current == exercise.id \
-            else "pending"
-        marks = {"done": "✓", "current": "▶", "pending": " "}
-        rows.append([marks[state], exercise.id, exercise.spec.title, state])
-        styles.append({"done": "green", "current": "bold", "pending": None}[state])
-    console.table(["", "exercise", "title", "state"], rows, styles=styles)
-    done = sum(1 for row in rows if row[3] == "done")
-    console.info(f"{_bar(done, len(rows))} {done}/{len(rows)} done")
-
-
-def _bar(done: int, total: int, width: int = 30) -> str:
-    filled = round(width * done / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
+    with answers.answering(as_json):
+        settings = invocation.settings()
+        progress = learner.load_progress(settings)
+        exercises = Catalogue.of(settings).exercises()
+    if as_json:
+        answers.write(course_views.list_document(settings.student, exercises, progress))
+    else:
+        course_views.show_list(exercises, progress)
 
 
 def next_exercise() -> None:
@@ -267,30 +271,24 @@ def next_exercise() -> None:
     exercise = following or learner.choose(settings, None)
     console.note(f"starting {exercise.id} ...")
     _show_started(lifecycle.start(settings, exercise, ensure_images, console.note))
+    _note_unmet_prerequisites(settings, exercise)
 
 
 def check(as_json: JsonOption = False) -> None:
     """Run every check of the current exercise; exit 0 only when every goal holds."""
-    from lab import checking, console
+    from lab import checking
+    from lab.cli import course_views
+    from lab.exercises.catalogue import Catalogue
 
     with answers.answering(as_json):
-        verdict = checking.check(invocation.settings())
+        settings = invocation.settings()
+        outcome = checking.check(settings)
+    last = Catalogue.of(settings).ids()[-1:] == [outcome.exercise.id]
     if as_json:
-        answers.write({
-            "exercise": verdict.exercise.id, "passed": verdict.passed,
-            "goals": [{"goal": g.goal, "ok": g.ok, "reasons": g.reasons} for g in verdict.goals],
-        })
+        answers.write(course_views.check_document(outcome, last))
     else:
-        for goal in verdict.goals:
-            if goal.ok:
-                console.success(goal.goal)
-            else:
-                console.failure(goal.goal, goal.reasons)
-        held = sum(goal.ok for goal in verdict.goals)
-        console.info(f"{held}/{len(verdict.goals)} goals hold.")
-        if verdict.passed:
-            console.success(f"{verdict.exercise.id} passed! `lab next` starts the next exercise.")
-    if not verdict.passed:
+        course_views.show_check(outcome, last)
+    if not outcome.passed:
         raise typer.Exit(1)
 
 
@@ -308,3 +306,4 @@ def solve() -> None:
 
     count = checking.solve(invocation.settings(), console.step)
     console.success(f"ran {count} solution steps; `lab check` judges the result")
+    console.info("`lab list` marks this exercise as solved with `lab solve`.")

@@ -1,22 +1,27 @@
 """`lab reconcile`: a desired-state loop. The recorded image and servers are compared with
-what runs; missing servers are made, stopped, foreign or drifted ones replaced."""
+what runs; missing servers are made, stopped, foreign or drifted ones replaced; with a maximum
+age, servers older than it are replaced too, one at a time (a phoenix fleet's rotation)."""
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lab import drift, learner
+from lab.deploy.balancer import Backend
 from lab.deploy.health import Health
 from lab.deploy.release import Release, replace_server
-from lab.deploy.state import Desired, Event, StateStore, utc_now
+from lab.deploy.state import Desired, Event, FleetState, StateStore, utc_now
 from lab.docker.containers import ContainerInfo
-from lab.errors import LabError, StateError
+from lab.errors import LabError, StateError, UsageError
 from lab.exercises.schema import Exercise
 from lab.fleet import members
 from lab.fleet.engine import DOCKER, FleetEngine
+from lab.fleet.specs import Names
 from lab.locking import state_lock
 from lab.parallel import map_in_threads
 from lab.settings import Settings
@@ -26,6 +31,9 @@ POLL_SECONDS = 0.5  # how often --watch looks at the containers: a cheap list ca
 DRIFT_EVERY = 5.0  # how often --watch asks for drift: a `docker diff` of every server
 RETRY_AFTER = 10.0  # a server whose repair failed is left alone this long before retrying
 FAILURES_IN_A_ROW = 5  # --watch gives up after this many passes failed one after another
+DRAIN_SECONDS = 0.3  # after a server leaves the balancer, before a rotation removes it
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+TOO_OLD = "older than"  # how a rotation's reason begins, in its event's detail
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,61 @@ def _wrong(info: ContainerInfo, desired: Desired, drifted: bool) -> str:
     return ""
 
 
+def parse_age(text: str) -> float:
+    """Seconds in a duration like 90s, 10m, 2h, 1d or 1h30m; UsageError for anything else."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", text.strip().lower())
+    spelled = "".join(number + unit for number, unit in parts)
+    seconds = sum(float(number) * UNITS[unit] for number, unit in parts)
+    if not parts or spelled != text.strip().lower():
+        raise UsageError(f"--max-age {text!r} is not a duration",
+                         "Write a number and a unit (s, m, h or d), like 90s, 10m or 2h.")
+    if seconds <= 0:
+        raise UsageError(f"--max-age {text!r} is no age at all: every server would be "
+                         "replaced at every pass", "Give a duration longer than 0, like 90s.")
+    return seconds
+
+
+def age_text(seconds: float) -> str:
+    """'45s', '12m', '3h': an age as people say it, rounded down."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def limit_text(seconds: float) -> str:
+    """A maximum age in its largest whole unit: 600 -> '10m', 90 -> '90s' (never rounded)."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def too_old(desired: Desired, observed: Sequence[ContainerInfo], max_age: float,
+            now: datetime) -> list[Action]:
+    """A replacement, in the desired servers' order, for each server whose running container
+    of the desired image was made more than `max_age` seconds before `now`. Servers that are
+    missing, stopped or on another image are left to `plan`: they are wrong, not merely old."""
+    first: dict[str, ContainerInfo] = {}
+    for each in observed:
+        first.setdefault(members.server_name(each), each)
+    actions = []
+    for name in desired.servers:
+        info = first.get(name)
+        if info is None or not info.running or info.image_id != desired.image_id:
+            continue
+        age = (now - info.created).total_seconds()
+        if age > max_age:
+            actions.append(Action(name, "replace", f"{TOO_OLD} {limit_text(max_age)} "
+                                                   f"(made {age_text(age)} ago)", info.id))
+    return actions
+
+
+def recorder(event: Event) -> Callable[[FleetState], FleetState]:
+    """A change of the fleet's state that records one event."""
+    return lambda state: state.with_events(event)
+
+
 @dataclass
 class Reconciler:
     """One exercise's loop; remembers failed repairs so a broken image is not retried at once."""
@@ -90,6 +153,7 @@ class Reconciler:
     engine: FleetEngine = DOCKER
     failed_at: dict[str, float] = field(default_factory=dict)
     key: str = ""
+    halted: str = ""  # the desired image whose rotation made an unhealthy server: no more
 
     @classmethod
     def current(cls, settings: Settings, report: Report,
@@ -164,6 +228,46 @@ class Reconciler:
         return [action for action, event in zip(actions, outcomes, strict=True)
                 if not event.detail.startswith("failed")]
 
+    def rotate(self, max_age: float, limit: int | None = None) -> list[Action]:
+        """Replace the servers older than `max_age` seconds (at most `limit` of them), one at a
+        time as a rolling deployment does: out of the balancer, replaced, health-checked,
+        back in. Stops at the first that comes back unhealthy; returns the ones replaced."""
+        desired = self.desired()
+        if desired.image_id == self.halted \
+                or not too_old(desired, self.observe(), max_age, utc_now()):
+            return []
+        store = StateStore.of(self.settings, self.exercise.id)
+        done: list[Action] = []
+        with state_lock(self.settings, self.report):
+            desired = self.desired()  # a deployment may have run meanwhile
+            for action in too_old(desired, self.observe(), max_age, utc_now())[:limit]:
+                self._drain(action.server)
+                event = self._repair(desired, action)
+                store.update(recorder(event))
+                if self.exercise.spec.load_balancer:
+                    members.sync_balancer(self.settings, self.exercise.id, self.engine)
+                if event.detail.startswith("failed"):
+                    # A new container that fails would fail on the next server too: rotating
+                    # on would take the fleet down one server at a time. A deployment resumes.
+                    self.halted = desired.image_id
+                    self.report("rotation stopped: a new server of the desired image is "
+                                "unhealthy; the others are left as they are")
+                    break
+                done.append(action)
+        return done
+
+    def _drain(self, server: str) -> None:
+        """Take the server out of the exercise's balancer, if it has one, before it goes."""
+        balancer = members.load_balancer(self.settings, self.exercise.id, self.engine)
+        if balancer is None:
+            return
+        network = Names(self.settings.student, self.exercise.id).network
+        staying = [Backend(members.server_name(info), self.engine.address(info.id, network))
+                   for info in self.observe()
+                   if info.running and members.server_name(info) != server]
+        self.engine.set_backends(balancer.id, staying)
+        time.sleep(DRAIN_SECONDS)
+
     def _repair(self, desired: Desired, action: Action) -> Event:
         if action.kind == "remove":
             self.engine.remove(action.container_id)
@@ -193,8 +297,10 @@ class Reconciler:
                           desired.image, dict(desired.volumes), deployment=0)
         return replace_server(release, server, self.engine)
 
-    def watch(self, *, drift_every: float = DRIFT_EVERY, stop_after: float | None = None) -> int:
-        """Reconcile until Ctrl-C (or `stop_after` seconds); returns the repairs made."""
+    def watch(self, *, drift_every: float = DRIFT_EVERY, stop_after: float | None = None,
+              max_age: float | None = None) -> int:
+        """Reconcile until Ctrl-C (or `stop_after` seconds); returns the repairs made. With
+        `max_age`, each pass also replaces one server older than it."""
         began = time.monotonic()
         last_drift = -math.inf  # the first pass looks for drift, unless drift_every is inf
         repairs = 0
@@ -206,6 +312,8 @@ class Reconciler:
                 last_drift = time.monotonic()
             try:
                 repairs += len(self.once(check_drift=check_drift))
+                if max_age is not None:  # one per pass: a fault meanwhile is seen at once
+                    repairs += len(self.rotate(max_age, limit=1))
                 failures = 0
             except LabError as failure:
                 # A container removed while the pass looked at it (`lab chaos` meanwhile)

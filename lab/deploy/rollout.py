@@ -3,6 +3,7 @@ one at a time, each one health-checked before the next; every deployment is reco
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from lab.deploy.under_traffic import Measured, MeasuredFailure
 from lab.docker.containers import ContainerInfo
 from lab.errors import LabError, StateError, UsageError
 from lab.exercises.schema import Exercise
+from lab.exercises.workspace import workspace_path
 from lab.fleet import members
 from lab.fleet.engine import DOCKER, FleetEngine
 from lab.locking import state_lock
@@ -23,6 +25,10 @@ from lab.settings import Settings
 
 Report = Callable[[str], None]
 OnMeasured = Callable[[Measured], None]  # shows a measured deployment as soon as it ends
+# A learner's predictions, written in the workspace before measuring (exercise 12): the hash of
+# the file as it was when a measured deployment began goes into that deployment's summary, so
+# a check can tell predictions made before the numbers from numbers copied after them.
+PREDICTIONS = "predictions.yaml"
 
 
 class DeployFailed(LabError):
@@ -108,7 +114,7 @@ def roll_out(settings: Settings, image_id: str, image_name: str, report: Report,
             _replace_each(release, engine, replaced, report)
             return _succeed(store, release, tuple(replaced))
         return _under_traffic(store, release, lb, options, rate, report, switch_back,
-                              on_measured or (lambda _: None), engine)
+                              on_measured or (lambda _: None), engine, kind)
     except DeployFailed as failure:
         _finish(store, number, "failed", failure.message, replaced)
         raise
@@ -132,15 +138,17 @@ def _running_exercise(settings: Settings, engine: FleetEngine) -> Exercise:
 
 def _under_traffic(store: StateStore, release: Release, lb: ContainerInfo, options: Options,
                    rate: float | None, report: Report, switch_back: bool,
-                   on_measured: OnMeasured, engine: FleetEngine) -> Deployment:
+                   on_measured: OnMeasured, engine: FleetEngine, kind: Kind) -> Deployment:
     """A strategy behind the balancer, under the probe; the summary goes into the record."""
+    predictions = _predictions(release)
     try:
         rollout, result = under_traffic.run(
             release, store, lb, options, rate or under_traffic.DEFAULT_RATE, report,
-            switch_back=switch_back, engine=engine)
+            switch_back=switch_back, kind=kind, engine=engine)
     except MeasuredFailure as failure:
         on_measured(failure.measured)
-        message, summary = failure.message, failure.measured.summary.as_json()
+        message = failure.message
+        summary = failure.measured.summary.as_json() | predictions
         replaced = failure.replaced
         store.update(lambda state: state.finish(release.deployment, "failed", message,
                                                 replaced, summary=summary))
@@ -151,10 +159,19 @@ def _under_traffic(store: StateStore, release: Release, lb: ContainerInfo, optio
     standby = tuple(rollout.standby)
     state = store.update(lambda state: state.finish(
         release.deployment, "succeeded", "", tuple(rollout.replaced), _desired(release),
-        summary=result.summary.as_json()).model_copy(update={
+        summary=result.summary.as_json() | predictions).model_copy(update={
             "standby": standby,
             "standby_image_id": previous.image_id if standby and previous else ""}))
     return state.deployments[-1]
+
+
+def _predictions(release: Release) -> dict[str, object]:
+    """{"predictions_sha256": ...} of the workspace's predictions file now, if there is one."""
+    path = workspace_path(release.exercise, release.settings) / PREDICTIONS
+    try:
+        return {"predictions_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    except OSError:  # none written (yet): nothing to fingerprint
+        return {}
 
 
 def _desired(release: Release) -> Desired:

@@ -47,13 +47,15 @@ class Deployment(_Record):
     kind: Kind = "deploy"
     image: str
     image_id: str
-    strategy: str = "one-at-a-time"
+    strategy: str = "one-at-a-time"  # or "switch back": blue/green's rollback
     started_at: datetime
     finished_at: datetime | None = None
     result: Result = "running"
     message: str = ""
     replaced: tuple[str, ...] = ()  # servers given a new container, in order
-    # What users saw, when a probe measured it (lab.deploy.measure.Summary.as_json()).
+    # What users saw, when a probe measured it (lab.deploy.summary.Summary.as_json()), and the
+    # sha256 of the workspace's predictions.yaml when the deployment began, if there was one
+    # ("predictions_sha256", lab.deploy.rollout.PREDICTIONS).
     summary: dict[str, object] | None = None
 
     @property

@@ -1,5 +1,8 @@
-"""The six deployment strategies of AWS Elastic Beanstalk, on an exercise's fleet behind its
-load balancer: which containers are made, when traffic moves, and what a failure leaves.
+"""Deployment strategies on an exercise's fleet behind its load balancer: AWS Elastic
+Beanstalk's five deployment policies (all at once, rolling, rolling with an additional batch,
+immutable, traffic splitting) and blue/green, which Elastic Beanstalk does not run as a policy
+but as a procedure of its own (clone the environment, swap the environments' URLs). Each says
+which containers are made, when traffic moves, and what a failure leaves.
 
 Each strategy works through a Rollout: it makes containers (health-checked), changes the
 balancer's backends (a graceful reload) and removes containers, and marks every change of
@@ -82,6 +85,12 @@ class Rollout:
     standby: list[str] = field(default_factory=list)  # blue, after a blue/green switch
     rollback_span: tuple[float, float] | None = None
     clock: Callable[[], float] = time.monotonic
+    alive: int = 0  # server containers running now, standby and extra ones included
+    peak: int = 0  # the most that ran at once: what the strategy cost in servers
+
+    def count(self, alive: int) -> None:
+        """Start counting containers from the `alive` running before the strategy."""
+        self.alive = self.peak = alive
 
     # --- looking -------------------------------------------------------------------------
 
@@ -116,6 +125,8 @@ class Rollout:
              healthy_first: bool = True) -> list[tuple[Live, Health]]:
         """New containers of the image (named NAME+suffix), made at once, each judged: healthy,
         or (healthy_first=False) merely answering, to be judged later under traffic."""
+        self.alive += len(servers)  # they run (and cost) from now, healthy or not
+        self.peak = max(self.peak, self.alive)
         return map_in_threads(lambda server: self._make_one(server, suffix, healthy_first),
                               list(servers), workers=PARALLEL, name="strategy")
 
@@ -136,6 +147,7 @@ class Rollout:
         self.report(note)
 
     def remove(self, lives: Sequence[Live]) -> None:
+        self.alive -= len(lives)
         map_in_threads(lambda live: self.engine.remove(live.container_id), list(lives),
                        workers=PARALLEL, name="strategy")
 

@@ -1,4 +1,5 @@
-"""The strategies' comparison table: AWS Elastic Beanstalk's published rows, and the rows
+"""The strategies' comparison table: AWS's published rows (Elastic Beanstalk's five
+deployment policies, and blue/green, its separate swap of environment URLs), and the rows
 measured here, built from a good and a bad release deployed with each strategy.
 
 Everything here is a pure function of the runs (lab.deploy.compare makes them), so it is
@@ -75,6 +76,8 @@ AWS: dict[str, Claim] = {
                                "affected", "4", "Yes", "Yes",
                                "Reroute traffic, terminate new instances", "New instances"),
                            frozenset({SHARE, MINIMAL}), 4, True, True, AUTOMATIC, False),
+    # Not an Elastic Beanstalk deployment policy: a procedure of its own (clone the
+    # environment, deploy to the clone, swap the environments' URLs), in the same table.
     "blue-green": Claim(Row("Blue/green", "Minimal", "4", "Yes", "No", "Swap URL",
                             "New instances"),
                         frozenset({MINIMAL}), 4, True, False, SWITCH, False),

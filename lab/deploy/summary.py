@@ -45,6 +45,9 @@ class Summary:
     # Requests lost (no answer, or 502/503/504) within NEAR_CHANGE seconds of a marker: what
     # the deployment's own changes (a switch, a server out) cost, told from a release's 500s.
     lost_near_changes: int = 0
+    # The most server containers that ran at once (new, old, extra and standby alike): the
+    # servers a strategy makes you pay for, which the balancer's backends do not show.
+    max_servers: int = 0
 
     def as_json(self) -> dict[str, object]:
         """The raw figures, seconds and percentages rounded to the millisecond."""
@@ -63,12 +66,12 @@ class Bucket:
 
 
 def summarize(record: ProbeRecord, markers: Sequence[Marker], deploy: tuple[float, float],
-              rollback: tuple[float, float] | None = None) -> Summary:
+              rollback: tuple[float, float] | None = None, servers: int = 0) -> Summary:
     """The figures of one deployment over the whole record (the probe ran around it).
 
     `deploy` and `rollback` are (start, end) on the probe's clock. The backend counts are those
     in force during the deploy: the marker in force at its start and every marker up to its end
-    (0 and 0 when no marker applies).
+    (0 and 0 when no marker applies). `servers` is the most server containers that ran at once.
     """
     samples = record.samples
     failed = sum(1 for sample in samples if not sample.ok)
@@ -90,6 +93,7 @@ def summarize(record: ProbeRecord, markers: Sequence[Marker], deploy: tuple[floa
         failed_by_status=dict(sorted(Counter(str(sample.status) for sample in samples
                                              if not sample.ok).items())),
         lost_near_changes=lost_near(samples, markers),
+        max_servers=servers,
     )
 
 

@@ -22,6 +22,7 @@ Report = Callable[[str], None]
 LEAD_SECONDS = 1.0  # traffic before the deployment starts: the baseline users had
 TAIL_SECONDS = 1.0  # and after it ends: what it left behind
 DEFAULT_RATE = 50.0
+SWITCH_BACK = "switch back"  # blue/green's rollback, as the history and --json name it
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,13 @@ class Measured:
     record: ProbeRecord
     markers: tuple[Marker, ...]
     summary: Summary
-    strategy: str
+    strategy: str  # the strategy that ran, or SWITCH_BACK
+    kind: str = "deploy"  # "deploy" or "rollback", as the history records it
+
+    @property
+    def title(self) -> str:
+        """What moved the traffic, in words: a plot's title, a switch back said as one."""
+        return "switch back to blue" if self.strategy == SWITCH_BACK else self.strategy
 
 
 class MeasuredFailure(LabError):
@@ -46,7 +53,7 @@ class MeasuredFailure(LabError):
 
 
 def run(release: Release, store: StateStore, balancer_info: ContainerInfo, options: Options,
-        rate: float, report: Report, *, switch_back: bool = False,
+        rate: float, report: Report, *, switch_back: bool = False, kind: str = "deploy",
         engine: FleetEngine = DOCKER) -> tuple[Rollout, Measured]:
     """Run the strategy (or blue/green's switch back) under the probe; MeasuredFailure when
     the release was unhealthy, after everything was recorded."""
@@ -65,9 +72,11 @@ def run(release: Release, store: StateStore, balancer_info: ContainerInfo, optio
         began = probe.now()
         try:
             if switch_back:
+                rollout.count(len(rollout.running()) + len(previous.standby))
                 strategies.switch_back(rollout, previous.standby)
             else:
                 _retire_standby(previous.standby, engine)
+                rollout.count(len(rollout.running()))
                 strategies.run(rollout, options)
         except strategies.StrategyFailed as failed:
             failure = failed
@@ -75,8 +84,10 @@ def run(release: Release, store: StateStore, balancer_info: ContainerInfo, optio
         time.sleep(TAIL_SECONDS)
     finally:
         record = probe.stop()
-    summary = summarize(record, markers, (began, ended), rollout.rollback_span)
-    measured = Measured(record, tuple(markers), summary, options.strategy)
+    summary = summarize(record, markers, (began, ended), rollout.rollback_span,
+                        servers=rollout.peak)
+    measured = Measured(record, tuple(markers), summary,
+                        SWITCH_BACK if switch_back else options.strategy, kind)
     if failure is not None:
         problem = MeasuredFailure(failure, measured)
         problem.replaced = tuple(rollout.replaced)

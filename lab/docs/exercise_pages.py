@@ -1,9 +1,11 @@
-"""An exercise's tutorial page: its README.md, then its hints folded and its solution hidden."""
+"""An exercise's tutorial page: its README.md with a box of what it asks at the top, then its
+hints folded and its solution hidden."""
 
 from __future__ import annotations
 
+import posixpath
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from lab.exercises.schema import Exercise
 
@@ -16,11 +18,56 @@ def page_path(exercise_id: str) -> str:
     return f"{PAGE_DIR}/{exercise_id}.md"
 
 
-def page_markdown(exercise: Exercise) -> str:
-    """The README as written, followed by the hints and the solution from exercise.yaml."""
+def page_markdown(exercise: Exercise, titles: Mapping[str, str] | None = None) -> str:
+    """The README as written, its at-a-glance box under its title, followed by the hints and
+    the solution from exercise.yaml. `titles` names the site's pages (exercise pages and
+    docs/ pages, by path) that the box may link to, with their titles."""
     readme = exercise.readme.read_text(encoding="utf-8").rstrip()
+    readme = _under_title(readme, at_a_glance(exercise, titles or {}))
     extra = help_section(exercise.spec.hints, exercise.spec.solution_lines())
     return f"{readme}\n\n{extra}" if extra else f"{readme}\n"
+
+
+def _under_title(readme: str, box: str) -> str:
+    """The box right under the README's `# title` (at the top if it has none)."""
+    if not box:
+        return readme
+    title, _, rest = readme.partition("\n")
+    if not title.startswith("# "):
+        return f"{box}\n\n{readme}"
+    return f"{title}\n\n{box}\n\n{rest.lstrip()}".rstrip()
+
+
+def at_a_glance(exercise: Exercise, titles: Mapping[str, str]) -> str:
+    """An info box: how long the exercise takes, how hard it is, the exercises it builds on
+    and the concept page behind it; empty when exercise.yaml says none of these."""
+    spec = exercise.spec
+    lines = []
+    if spec.time:
+        lines.append(f"**Time:** about {spec.time} minutes")
+    if spec.difficulty:
+        lines.append(f"**Level:** {spec.difficulty}")
+    if spec.prerequisites:
+        links = [_prerequisite(i, titles) for i in spec.prerequisites]
+        lines.append(f"**Builds on:** {', '.join(links)}")
+    elif spec.time or spec.difficulty:
+        lines.append("**Builds on:** nothing before it; start here")
+    if spec.debrief:  # always a link: a build of the site fails on a page it does not have
+        concept = spec.debrief.concept
+        lines.append(f"**Concept:** [{titles.get(concept, concept)}]"
+                     f"({posixpath.relpath(concept, PAGE_DIR)})")
+    if not lines:
+        return ""
+    body = "\n".join(f"- {line}" for line in lines)
+    return f'!!! info "At a glance"\n\n{textwrap.indent(body, INDENT)}'
+
+
+def _prerequisite(exercise_id: str, titles: Mapping[str, str]) -> str:
+    """A link to the exercise's page, or its id if it has none (no README.md)."""
+    page = page_path(exercise_id)
+    if page not in titles:
+        return exercise_id
+    return f"[{titles[page]}]({posixpath.relpath(page, PAGE_DIR)})"
 
 
 def help_section(hints: Sequence[str], solution: Sequence[str]) -> str:

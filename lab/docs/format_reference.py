@@ -71,7 +71,6 @@ FIELD_NOTES = {
     "HttpSpec.port": "The server's port, published on 127.0.0.1, that the lab asks.",
     "HttpSpec.path": "The page's path.",
     "HttpSpec.status": "The HTTP status expected.",
-    "HttpSpec.contains": "Text the page must contain.",
     "ServiceSpec.process": "A process name that must be running.",
     "ServiceSpec.listens": "A TCP port something must listen on.",
     "FleetSpec.command": "A shell command run on every server; every output must be the same.",

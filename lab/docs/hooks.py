@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 from typing import Any
 
 from lab.docs import exercise_pages, format_reference
@@ -47,13 +48,31 @@ def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File
 
     found = exercises()
+    titles = page_titles(found, Path(config["docs_dir"]))
     for exercise in found:
         path = exercise_pages.page_path(exercise.id)
-        files.append(File.generated(config, path, content=exercise_pages.page_markdown(exercise)))
+        files.append(File.generated(config, path,
+                                    content=exercise_pages.page_markdown(exercise, titles)))
     example = _example(found)
     files.append(File.generated(config, format_reference.PAGE_PATH,
                                 content=format_reference.exercise_reference(example)))
     return files
+
+
+def page_titles(found: list[Exercise], docs_dir: Path) -> dict[str, str]:
+    """Each page an exercise page may link to, by its path in the site, with its title: the
+    exercise pages, and the pages of the docs folder (their first `# heading`)."""
+    titles = {exercise_pages.page_path(exercise.id): _title(exercise.readme) for exercise in found}
+    for page in sorted(docs_dir.rglob("*.md")):
+        titles.setdefault(page.relative_to(docs_dir).as_posix(), _title(page))
+    return titles
+
+
+def _title(page: Path) -> str:
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return page.stem
 
 
 def _example(found: list[Exercise]) -> format_reference.Example | None:
@@ -72,10 +91,18 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def exercise_table(found: list[Exercise], folder: str) -> str:
-    """A table of the exercises, each linking to its page from a page in `folder`."""
-    rows = ["| exercise | what you do |", "|---|---|"]
+    """A table of the exercises, each linking to its page from a page in `folder`, with the
+    time it takes, its level and the exercises it builds on (linked too)."""
+    def link(exercise_id: str, text: str) -> str:
+        page = exercise_pages.page_path(exercise_id)
+        return f"[{text}]({posixpath.relpath(page, folder or '.')})"
+
+    rows = ["| exercise | what you do | time | level | builds on |", "|---|---|---|---|---|"]
     for exercise in found:
-        link = posixpath.relpath(exercise_pages.page_path(exercise.id), folder or ".")
-        summary = " ".join(exercise.spec.summary.split())
-        rows.append(f"| [{exercise.id[:2]} · {exercise.spec.title}]({link}) | {summary} |")
+        spec = exercise.spec
+        summary = " ".join(spec.summary.split())
+        needs = ", ".join(link(i, i[:2]) for i in spec.prerequisites) or "-"
+        rows.append(f"| {link(exercise.id, f'{exercise.id[:2]} · {spec.title}')} | {summary} "
+                    f"| {f'{spec.time} min' if spec.time else '-'} | {spec.difficulty or '-'} "
+                    f"| {needs} |")
     return "\n".join(rows)

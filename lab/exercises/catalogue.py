@@ -45,8 +45,9 @@ class Catalogue:
         return loaded
 
     def load(self, exercise_id: str) -> Exercise:
+        """One exercise, its prerequisites checked against the course: the folder's ids."""
         if exercise_id not in self._loaded:
-            self._loaded[exercise_id] = load_exercise(self.directory / exercise_id)
+            self._loaded[exercise_id] = load_exercise(self.directory / exercise_id, self.ids())
         return self._loaded[exercise_id]
 
     def find(self, name: str) -> Exercise:

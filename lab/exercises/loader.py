@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,12 @@ import yaml
 from pydantic import ValidationError
 
 from lab.checks.specs import PythonSpec
-from lab.exercises.problems import ExerciseError, field_path, problems_from
+from lab.exercises.problems import (
+    ExerciseError,
+    field_path,
+    prerequisite_problems,
+    problems_from,
+)
 from lab.exercises.schema import Exercise, ExerciseSpec, Loc, Problem
 from lab.repo.sources import source_problems
 
@@ -42,13 +47,18 @@ class YamlDocument:
         return [_report_line(self.path, line, loc, message) for line, loc, message in located]
 
 
-def load_exercise(folder: Path) -> Exercise:
-    """The exercise in `folder`; raises ExerciseError listing every mistake with its line."""
+def load_exercise(folder: Path, course: Sequence[str] | None = None) -> Exercise:
+    """The exercise in `folder`; raises ExerciseError listing every mistake with its line.
+
+    `course` is every exercise id of its catalogue, in order: given, each prerequisite must
+    be one of them and come before this exercise.
+    """
     document = read_yaml(folder / EXERCISE_FILE)
     spec, invalid = _validate(document)
     problems = [*document.duplicate_keys, *_id_problems(document.data, folder), *invalid]
     if spec is not None:
         problems += spec.consistency_problems() + _folder_problems(spec, folder)
+        problems += prerequisite_problems(spec, course) if course is not None else []
     if problems or spec is None:
         raise ExerciseError(document.report(problems))
     return Exercise(folder, spec)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -45,6 +45,30 @@ def field_path(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text.lstrip(".")
+
+
+def prerequisite_problems(spec: ExerciseSpec, course: Sequence[str]) -> list[Problem]:
+    """Each prerequisite must be another exercise of the course that comes before this one:
+    a learner follows the course in order, so a later one could never have been done."""
+    problems: list[Problem] = []
+    for position, wanted in enumerate(spec.prerequisites):
+        where = ("prerequisites", position)
+        if wanted == spec.id:
+            problems.append((where, "an exercise cannot be its own prerequisite"))
+        elif wanted not in course:
+            problems.append((where, _unknown_exercise(wanted, course)))
+        elif spec.id in course and course.index(wanted) > course.index(spec.id):
+            problems.append((where, f"{wanted!r} comes after this exercise in the course; a "
+                             "prerequisite must come before it"))
+    return problems
+
+
+def _unknown_exercise(wanted: str, course: Sequence[str]) -> str:
+    close = difflib.get_close_matches(wanted, course, n=1, cutoff=0.6)
+    if close:
+        return f"no exercise {wanted!r} in this course; did you mean {close[0]!r}?"
+    known = f"its exercises are {course[0]} to {course[-1]}" if course else "it has none"
+    return f"no exercise {wanted!r} in this course; {known}"
 
 
 def problems_from(error: ValidationError, data: Any) -> list[Problem]:

@@ -56,6 +56,14 @@ def _relative_folder(value: str) -> str:
     return value
 
 
+def _site_page(value: str) -> str:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or path.suffix != ".md" or "\\" in value:
+        raise ValueError("must be a page of the site, as a path inside docs/ like "
+                         "'concepts/golden-images.md'")
+    return value
+
+
 class ServerGroup(FrozenModel):
     """Servers alike: `count` of them from one image, named web1..webN (or `name` if one)."""
 
@@ -92,7 +100,9 @@ class Debrief(FrozenModel):
     """Shown once, when every check first holds: what the exercise proved, and where to read on."""
 
     proved: Text  # Markdown: one or two sentences on what the learner has now seen for real
-    concept: Text  # a page of the site, like concepts/golden-images.md
+    # The page to read on, as a path inside the site's docs/ folder, like
+    # `concepts/golden-images.md`; `lab check` prints its address on the site.
+    concept: Annotated[str, AfterValidator(_site_page)]
 
 
 class ExerciseSpec(FrozenModel):
@@ -102,10 +112,13 @@ class ExerciseSpec(FrozenModel):
     id: Annotated[str, AfterValidator(_exercise_id)]
     title: Text
     summary: Text
-    # The course's scaffolding: what a learner weighs before starting (`lab list`, the pages).
-    # Optional for an instructor's own exercise; every exercise of the course declares them.
-    time: Annotated[int, Field(ge=1, le=240)] | None = None  # minutes a learner typically needs
+    # Minutes a learner typically needs; `lab list` and the exercise's page show it.
+    # Optional for an instructor's own exercise; every exercise of the course declares it.
+    time: Annotated[int, Field(ge=1, le=240)] | None = None
+    # How hard it is for a learner who has done its prerequisites; shown beside `time`.
     difficulty: Difficulty | None = None
+    # Ids of earlier exercises this one builds on: each must be an exercise of the same
+    # folder that comes before it. `lab list` names them; the page links to them.
     prerequisites: tuple[Annotated[str, AfterValidator(_exercise_id)], ...] = ()
     # What the first pass proved, printed once by `lab check`, with one concept page to read.
     debrief: Debrief | None = None

@@ -1,7 +1,10 @@
 """Exercise 12's reference solution on a real engine, step by step as its exercise.yaml
-writes it: its `lab compare` (minutes: every strategy with a good and a bad release under the
-probe) is asked for JSON too, and what it measured and flagged against AWS's table is
-checked; then the learner's table is filled in, and the exercise's checks pass.
+writes it: predictions first; its `lab compare` (minutes: every strategy with a good and a
+bad release under the probe) is asked for JSON too, and what it measured and flagged against
+AWS's table is checked; then the learner's table is filled in. The shortcut that passed
+before (compare, then fill_table.py) now fails until the scenarios are answered; with them
+the exercise's checks pass; predictions rewritten after the numbers, and a choice the
+learner's own numbers refute, fail with what to think about.
 
 This is the proof that exercise 12 is solved by its solution; `lab dev check` proves the
 others (tests/docker/test_engine.py), so the suite runs the long comparison only once."""
@@ -35,12 +38,22 @@ def lab(*args: str, env: dict[str, str], exit_code: int = 0,
     return result
 
 
+def workspace_of(student: str) -> Path:
+    return Path(os.environ["LAB_HOME"]) / "students" / student / "workspace" / EXERCISE
+
+
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """What `lab check` printed, its lines unwrapped."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
 def run_solution(student: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Every step of the reference solution, as `lab solve` runs them; returns what its
-    `lab compare` (asked for --json as well) said."""
+    `lab compare` (asked for --json as well) said. Before the scenarios are answered, the
+    old shortcut (compare, then fill_table.py) is checked: it no longer passes."""
     steps: list[Any] = yaml.safe_load(
         (EXERCISES / EXERCISE / "exercise.yaml").read_text())["solution"]
-    workspace = Path(os.environ["LAB_HOME"]) / "students" / student / "workspace" / EXERCISE
+    workspace = workspace_of(student)
     compared = None
     for step in steps:
         if isinstance(step, str):
@@ -49,8 +62,15 @@ def run_solution(student: str, env: dict[str, str]) -> subprocess.CompletedProce
                 compared = lab(*words, "--json", env=env, timeout=1800)
             else:
                 lab(*words, env=env)
+        elif "write" in step:
+            if step["write"] == "scenarios.yaml":
+                shortcut = said(lab("check", env=env, exit_code=1))
+                assert "3/4 goals hold" in shortcut, shortcut
+                assert "capacity_is_tight: not answered yet: which strategy would you " \
+                       "choose, by your own numbers?" in shortcut, shortcut
+            (workspace / step["write"]).write_text(step["content"])
         else:
-            assert set(step) <= {"python", "args"}, step  # the only other kind it uses
+            assert set(step) <= {"python", "args"}, step
             subprocess.run([sys.executable, step["python"], *step.get("args", [])],
                            cwd=workspace, env={**os.environ, **env}, check=True, timeout=120)
     assert compared is not None, "the solution runs `lab compare`"
@@ -77,6 +97,9 @@ def test_the_solution_measures_every_strategy_both_ways_and_solves_exercise_12(
         assert good[strategy]["summary"]["failed"] == 0, strategy
     assert good["rolling"]["summary"]["min_backends"] == 3
     assert good["rolling-batch"]["summary"]["min_backends"] >= 4
+    assert {strategy: run["summary"]["max_servers"] for strategy, run in good.items()} == {
+        "all-at-once": 4, "rolling": 4, "rolling-batch": 5, "immutable": 8,
+        "traffic-split": 8, "blue-green": 8}
 
     bad = {strategy: runs[strategy, "bad"] for strategy in STRATEGIES}
     assert not any(run["succeeded"] for run in bad.values())
@@ -95,5 +118,21 @@ def test_the_solution_measures_every_strategy_both_ways_and_solves_exercise_12(
     assert ("blue-green", "Rollback") not in flags  # the switch back was measured
     assert set(report["measured"]) == set(STRATEGIES)
 
-    checked = lab("check", env=env)  # the learner's table agrees with what was measured
-    assert "12-deployment-strategies" in checked.stdout + checked.stderr
+    checked = said(lab("check", env=env))  # predictions, table and choices: all the learner's
+    assert "4/4 goals hold" in checked, checked
+
+    # Predictions rewritten after the numbers are not predictions.
+    workspace = workspace_of(student)
+    predictions = workspace / "predictions.yaml"
+    predictions.write_text(predictions.read_text().replace("two_versions_served: no",
+                                                           "two_versions_served: yes"))
+    rewritten = said(lab("check", env=env, exit_code=1))
+    assert "predictions.yaml changed after deployment #1, the first the probe measured: a " \
+           "prediction rewritten after the numbers is not one" in rewritten, rewritten
+    # A choice the learner's own numbers refute: blue/green ran twice the fleet.
+    scenarios = workspace / "scenarios.yaml"
+    scenarios.write_text(scenarios.read_text().replace("capacity_is_tight: rolling",
+                                                       "capacity_is_tight: blue-green"))
+    refuted = said(lab("check", env=env, exit_code=1))
+    assert "capacity_is_tight: blue-green ran 8 servers at once in your deployments" in refuted, \
+        refuted

@@ -76,7 +76,7 @@ def solution_file(exercise: str, name: str) -> str:
 def test_09_a_broken_release_stops_at_web1_and_a_rollback_brings_back_the_good_image(
         student: str) -> None:
     env = {"LAB_STUDENT": student}
-    lab("start", "09", env=env)
+    workspace = workspace_of(lab("start", "09", env=env))
     assert pages(env, "/version") == dict.fromkeys(WEBS, "1.0")
     lab("build", "v2", env=env)
     lab("deploy", "v2", env=env)
@@ -92,7 +92,7 @@ def test_09_a_broken_release_stops_at_web1_and_a_rollback_brings_back_the_good_i
     assert {web: now[web] for web in WEBS[1:]} == {web: good[web] for web in WEBS[1:]}
     assert pages(env, "/health") == {"web1": "fail", "web2": "ok", "web3": "ok", "web4": "ok"}
     assert pages(env, "/version") == {"web1": "3.0", "web2": "2.0", "web3": "2.0", "web4": "2.0"}
-    assert "0/3 goals hold" in lab("check", env=env, exit_code=1).stdout
+    assert "0/4 goals hold" in lab("check", env=env, exit_code=1).stdout
 
     assert "rolling back to" in lab("rollback", env=env).stdout
     assert pages(env, "/version") == dict.fromkeys(WEBS, "2.0")
@@ -101,4 +101,18 @@ def test_09_a_broken_release_stops_at_web1_and_a_rollback_brings_back_the_good_i
             for item in history["deployments"]] == [
         ("deploy", "v2", "succeeded"), ("deploy", "v3", "failed"),
         ("rollback", "v2", "succeeded")]
-    assert "3/3 goals hold" in lab("check", env=env).stdout
+
+    # The shortcut that passed before: `lab rollback` copied from the tutorial, no account.
+    copied = lab("check", env=env, exit_code=1).stdout
+    assert "3/4 goals hold" in copied
+    assert "rollback.yaml has no failed: the number of the newest deployment `lab history` " \
+           "marks failed" in copied
+    # The tutorial's image ID is not the learner's.
+    account = workspace / "rollback.yaml"
+    account.write_text("failed: 2\nstopped_at: web1\nhealth: fail\n"
+                       "untouched: [web2, web3, web4]\nback_to: 31302404eb59\n")
+    assert "rollback.yaml says back_to: 31302404eb59, but the rollback deployed another " \
+           "image" in lab("check", env=env, exit_code=1).stdout
+    rolled_back = history["deployments"][2]["image_id"].removeprefix("sha256:")[:12]
+    account.write_text(account.read_text().replace("31302404eb59", rolled_back))
+    assert "4/4 goals hold" in lab("check", env=env).stdout

@@ -1,8 +1,10 @@
 """Exercise 13 on a real engine: blue/green with a green that passes its health check but
-fails real requests. A fresh start fails the checks; the steps typed as the README types
-them pass them; the probe's summaries show green's latent HTTP 500s while neither switch
-lost a request; the fleet ends on blue's own containers, with the entry written through
-green still there.
+fails real requests. A fresh start fails the checks; copying `lab rollback` without reading
+green's error rate (the shortcut that passed before) fails, and so does the rate over every
+request instead of green's own; the steps typed as the README types them, green's rate read
+from the history into decision.yaml, pass; the probe's summaries show green's latent HTTP
+500s while neither switch lost a request; the fleet ends on blue's own containers, with the
+entry written through green still there.
 
 The test works as its own student and removes what it made by the `lab.student` label, the
 images and the guestbook's volume included.
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +60,7 @@ def test_13_switch_to_green_notice_its_errors_and_switch_back(student: str) -> N
     url = re.search(r"^Load balancer: (http://127\.0\.0\.1:\d+)$", started, re.MULTILINE)
     assert url, started
     fresh = lab("check", env=env, exit_code=1).stdout
-    assert "0/4 goals hold" in fresh
+    assert "0/5 goals hold" in fresh
     assert "no blue/green deployment since the exercise started" in fresh
 
     # Blue, with the guestbook's entries in a named volume; then green, with the latent error.
@@ -77,13 +80,29 @@ def test_13_switch_to_green_notice_its_errors_and_switch_back(student: str) -> N
     halfway = lab("check", env=env, exit_code=1).stdout
     assert "nothing switched back yet: `lab rollback`" in halfway
 
+    # The shortcut: `lab rollback` copied from the page, green's error rate never read.
     lab("rollback", env=env)
-    checked = lab("check", env=env).stdout
-    assert "4/4 goals hold" in checked, checked
+    copied = lab("check", env=env, exit_code=1).stdout
+    assert "4/5 goals hold" in copied, copied
+    assert "decision.yaml: green_error_rate is not a percentage yet: read the probe's summary " \
+           "of your switch to green" in " ".join(copied.split()), copied
 
     # What the checks read, seen directly: green's own errors, and switches that lost nothing.
     history = json.loads(lab("history", "--json", env=env).stdout)
     to_green, back = history["deployments"][-2:]
+    decision = Path(workspace.group(1)) / "decision.yaml"
+    seen = to_green["summary"]
+    errors = seen["failed_by_status"]["500"]
+    over_all = round(100 * errors / seen["requests"], 1)  # blue's answers counted too
+    decision.write_text(f"green_error_rate: {over_all}\ndecision: switch back\n")
+    misread = lab("check", env=env, exit_code=1).stdout
+    assert "that is the failures over every request the probe sent, blue's answers " \
+           "included" in " ".join(misread.split()), misread
+    green_rate = round(100 * errors / (errors + seen["versions"]["2.2"]), 1)
+    decision.write_text(f"green_error_rate: {green_rate}\ndecision: switch back\n")
+    checked = lab("check", env=env).stdout
+    assert "5/5 goals hold" in checked, checked
+
     assert (to_green["strategy"], back["strategy"], back["kind"]) == (
         "blue-green", "switch back", "rollback")
     for item in (to_green, back):

@@ -102,6 +102,18 @@ def test_05_a_release_published_mid_rollout_splits_the_fleet_and_a_pin_rejoins_i
         "apt-get update && apt-get install -y --allow-downgrades webapp", env=env)
     assert "passed" in lab("check", env=env).stdout
 
+    # The shortcut: no pin, no sources list, so apt "keeps" 2.0 because it sees nothing.
+    sources = "/etc/apt/sources.list.d/lab.list"
+    (workspace / "lab.list").write_text(on(student, MOVING, "web1", f"cat {sources}"))
+    lab("run", "-s", "web3", "--", "rm /etc/apt/preferences.d/webapp /etc/apt/sources.list.d/*",
+        env=env)
+    cut_off = " ".join(lab("check", env=env, exit_code=1).stdout.split())
+    assert ("web3: apt sees no repository (`apt-cache policy webapp` lists only "
+            "/var/lib/dpkg/status): with its sources gone nothing can move webapp") in cut_off
+    lab("put", "-s", "web3", "lab.list", sources, env=env)
+    lab("put", "-s", "web3", "webapp.pref", "/etc/apt/preferences.d/webapp", env=env)
+    assert "passed" in lab("check", env=env).stdout
+
 
 # --- 06-provisioning-drift ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""Exercises 07 and 08 on a real engine: a golden image is built, and a drifted fleet is
-replaced by it; each step typed as its tutorial types it.
+"""Exercises 07 and 08 on a real engine: a golden image is built (and an unpinned one fails
+once the repository moves on), and a drifted fleet is replaced by it (and replacing it
+without baking in web3's fix fails); each step typed as its tutorial types it.
 
 Each test works as its own student and removes what it made by the `lab.student` label;
 the images it built go too, by their student's repository name.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -59,6 +61,17 @@ def pages(env: dict[str, str], path: str) -> dict[str, str]:
     return found
 
 
+def wait_until_published(env: dict[str, str], name: str, version: str) -> None:
+    """The repository's watcher publishes a release a moment after its trigger's fetch."""
+    for _ in range(50):
+        served = json.loads(lab("repo", "list", "--json", env=env).stdout)["packages"]
+        if any(item["name"] == name and item["version"] == version
+               and item["state"] == "published" for item in served):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} {version} was never published: {served}")
+
+
 def solution_file(exercise: str, name: str) -> str:
     """A file the exercise's reference solution writes, as its tutorial shows it."""
     from lab.exercises.catalogue import Catalogue
@@ -72,7 +85,7 @@ def solution_file(exercise: str, name: str) -> str:
 # --- 07-golden-image -----------------------------------------------------------------------
 
 
-def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
+def test_07_a_pinned_golden_image_passes_and_an_empty_or_unpinned_one_fails_the_check(
         student: str) -> None:
     env = {"LAB_STUDENT": student}
     dockerfile = workspace_of(lab("start", "07", env=env)) / "Dockerfile"
@@ -86,7 +99,19 @@ def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
             and "webapp is not installed in the image" in unsolved)
     assert "has no `version` label" in unsolved
 
-    dockerfile.write_text(solution_file(GOLDEN, "Dockerfile"))
+    # Pinning webapp alone: a build fetches webapp 2.0 (--no-cache: docker's cache is shared
+    # by every student of the engine), the repository publishes libwebapp 1.1, and the next
+    # build that runs apt bakes in a library nobody tested.
+    solution = solution_file(GOLDEN, "Dockerfile")
+    dockerfile.write_text(solution.replace(" libwebapp=1.0", ""))
+    lab("build", "v2", "--no-cache", env=env)
+    wait_until_published(env, "libwebapp", "1.1")
+    lab("build", "v2", "--no-cache", env=env)
+    unpinned = lab("check", env=env, exit_code=1).stdout
+    assert "holds libwebapp 1.1, released after you started" in unpinned
+    assert "Pin the one tested on web: libwebapp=1.0" in unpinned
+
+    dockerfile.write_text(solution)
     built = lab("build", "v2", env=env)
     assert f"✓ smoke test: a container of lab-{student}/app:v2 answered ok" in built.stdout
     image = f"lab-{student}/app:v2"
@@ -95,7 +120,9 @@ def test_07_a_golden_image_holds_webapp_2_0_and_an_empty_one_fails_the_check(
     assert labels["version"] == "2.0"
     assert docker("run", "--rm", "--entrypoint", "dpkg-query", image,
                   "-W", "-f=${db:Status-Abbrev} ${Version}", "webapp").split() == ["ii", "2.0"]
-    assert "4/4 goals hold" in lab("check", env=env).stdout
+    assert docker("run", "--rm", "--entrypoint", "dpkg-query", image,
+                  "-W", "-f=${Version}", "libwebapp") == "1.0"
+    assert "5/5 goals hold" in lab("check", env=env).stdout
 
     # The hand-installed server runs the same release and has drifted from its image.
     drift = json.loads(lab("drift", "--json", env=env, exit_code=1).stdout)
@@ -118,14 +145,23 @@ def test_08_deploying_the_golden_image_replaces_every_server_and_leaves_no_drift
     before = server_ids(student)
     assert sorted(before) == WEBS
 
+    # The shortcut: build and deploy the shipped Dockerfile, without web3's fix.
+    lab("build", "v2", env=env)
+    lab("deploy", "v2", env=env)
+    shortcut = lab("check", env=env, exit_code=1).stdout
+    assert "web3's fix from the outage (workers = 8 in /etc/webapp/webapp.conf) is not on " \
+           "every server" in shortcut
+
+    (workspace_of(lab("start", "08", env=env)) / "Dockerfile").write_text(
+        solution_file(REPLACE, "Dockerfile"))
     lab("build", "v2", env=env)
     deployed = lab("deploy", "v2", env=env).stdout
-    assert "deployment #1: 4 servers run" in deployed
+    assert "deployment #2: 4 servers run" in deployed
 
     after = server_ids(student)
     assert sorted(after) == WEBS
     assert all(after[web] != before[web] for web in WEBS), (before, after)
     assert pages(env, "/version") == dict.fromkeys(WEBS, "2.0")
-    assert "web3 | workers = 2" in lab(*conffile, env=env).stdout, "the hand edit went away"
+    assert "web3 | workers = 8" in lab(*conffile, env=env).stdout, "the fix is in the image"
     assert "identical: web1, web2, web3, web4 match their image" in lab("drift", env=env).stdout
-    assert "4/4 goals hold" in lab("check", env=env).stdout
+    assert "5/5 goals hold" in lab("check", env=env).stdout

@@ -1,6 +1,7 @@
-"""The six deployment strategies on a real engine, measured by the probe through the load
-balancer, as `lab deploy IMAGE --strategy S --json` reports them: what users saw during a
-good release (webapp 2.0 over 1.0) and a bad one (3.0, whose /health says fail).
+"""The deployment strategies (Elastic Beanstalk's five policies and blue/green) on a real
+engine, measured by the probe through the load balancer, as `lab deploy IMAGE --strategy S
+--json` reports them: what users saw during a good release (webapp 2.0 over 1.0) and a bad
+one (3.0, whose /health says fail).
 
 One fleet of four servers behind the balancer serves the whole module (its start and the
 three builds are the slow part); each test first brings it back to v1 with a plain
@@ -220,6 +221,7 @@ def test_blue_green_switches_in_one_step_and_back_in_one_step(fleet: Fleet) -> N
     assert {name: standby[name + "-blue"] for name in blue} == blue, "blue waits on standby"
 
     back = measured(lab("rollback", "--json", env=fleet.env))
+    assert back.strategy == "switch back", "a switch back is not a rolling deployment"
     changes = [marker for marker in back.markers if marker["note"] != "before"]
     assert [marker["note"] for marker in changes] == ["the balancer switched back to blue"], \
         shown(back)

@@ -188,7 +188,8 @@ def test_the_matrix_reads_each_students_progress_file(tmp_path: Path) -> None:
               .started("01-first-fleet", T0).checked("01-first-fleet", True, T0)
               .checked("01-first-fleet", False, T0 + timedelta(minutes=5))
               .checked("01-first-fleet", True, T0 + timedelta(minutes=9))
-              .started("02-snowflakes", T0 + timedelta(minutes=10)))
+              .started("02-snowflakes", T0 + timedelta(minutes=10))
+              .solution_run("02-snowflakes", T0 + timedelta(minutes=11)))
     (tmp_path / "students" / "carol").mkdir(parents=True)
     (tmp_path / "students" / "carol" / "progress.json").write_text("{not json")
     roster = Roster((Student("alice"), Student("bob"), Student("carol")))
@@ -206,12 +207,15 @@ def test_the_matrix_reads_each_students_progress_file(tmp_path: Path) -> None:
     document = standings.standings_json(rows, ids)
     assert document["students"][0]["exercises"]["01-first-fleet"] == {
         "state": "done", "last_passed_at": "2025-03-01T09:09:00+00:00",
-        "last_check_at": "2025-03-01T09:09:00+00:00", "attempts": 3}
+        "last_check_at": "2025-03-01T09:09:00+00:00", "attempts": 3, "solution_used": False}
+    assert document["students"][0]["exercises"]["02-snowflakes"]["solution_used"] is True
     lines = standings.standings_csv(rows, ids).splitlines()
-    assert lines[0] == ("student,engine,done,01-first-fleet,01-first-fleet last passed,"
-                        "02-snowflakes,02-snowflakes last passed,03-upgrade,03-upgrade last passed")
-    assert lines[1] == ("alice,local,1,done,2025-03-01T09:09:00+00:00,in progress,,"
-                        "not started,")
+    assert lines[0] == ("student,engine,done,"
+                        "01-first-fleet,01-first-fleet last passed,01-first-fleet lab solve,"
+                        "02-snowflakes,02-snowflakes last passed,02-snowflakes lab solve,"
+                        "03-upgrade,03-upgrade last passed,03-upgrade lab solve")
+    assert lines[1] == ("alice,local,1,done,2025-03-01T09:09:00+00:00,,in progress,,yes,"
+                        "not started,,")
 
 
 def test_class_status_through_the_cli_needs_no_engine(tmp_path: Path) -> None:
@@ -223,7 +227,7 @@ def test_class_status_through_the_cli_needs_no_engine(tmp_path: Path) -> None:
     roster = write(tmp_path, "class.txt", "alice\nbob\n")
     assert run_lab("class", "init", str(roster), env=env).returncode == 0
     _progress(home, "bob", Progress().started("01-first-fleet", T0)
-              .checked("01-first-fleet", True, T0))
+              .solution_run("01-first-fleet", T0).checked("01-first-fleet", True, T0))
     shown = run_lab("class", "status", "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     students = {row["student"]: row for row in json.loads(shown.stdout)["students"]}
@@ -233,8 +237,9 @@ def test_class_status_through_the_cli_needs_no_engine(tmp_path: Path) -> None:
     assert table.returncode == 0, table.stderr
     rows = {line.split()[0]: line for line in table.stdout.splitlines()
             if line.startswith(("alice", "bob"))}
-    assert "✓" in rows["bob"] and "1/" in rows["bob"] and "01 at " in rows["bob"]
-    assert "✓" not in rows["alice"] and "0/" in rows["alice"]
+    assert "✓*" in rows["bob"] and "1/" in rows["bob"] and "01 at " in rows["bob"]
+    assert "✓" not in rows["alice"] and "*" not in rows["alice"] and "0/" in rows["alice"]
+    assert "* `lab solve` used" in table.stdout  # the legend says what the star means
 
 
 def test_init_refuses_a_bad_roster_in_one_line(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ DOCKER_HOST points nowhere, so a command that wrongly reaches for the engine fir
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -69,3 +70,35 @@ def test_invalid_student_name_is_a_usage_error() -> None:
     result = run_lab("--student", "Bad Name", "list", env=NO_ENGINE)
     line = assert_one_line_error(result, exit_code=3)
     assert "student name 'Bad Name' is not valid" in line
+
+
+def test_lab_list_shows_time_level_prerequisites_and_solve_in_80_columns(
+        tmp_path: Path) -> None:
+    from lab.progress import Progress, ProgressStore
+    from lab.settings import Settings
+
+    ProgressStore.of(Settings(home=tmp_path, student="learner")).save(
+        Progress().started("01-first-fleet").checked("01-first-fleet", True)
+        .started("02-snowflakes").solution_run("02-snowflakes"))
+    env = {**NO_ENGINE, "LAB_HOME": str(tmp_path), "COLUMNS": "80"}
+    listed = run_lab("list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, listed.stdout
+    row = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")]
+           for line in lines if "│" in line}
+    assert row["01-first-fleet"][2:] == ["10 min", "beginner", "-", "done"]
+    assert row["02-snowflakes"][-2:] == ["01", "current*"]
+    assert row["13-blue-green"][-2:] == ["11, 12", "pending"]
+    assert "* `lab solve` was used" in listed.stdout
+    assert "1/13 done, about " in listed.stdout
+
+    wide = run_lab("list", env={**env, "COLUMNS": "140"}).stdout
+    assert "Deployment strategies, measured" in wide  # room for the titles
+
+    document = json.loads(run_lab("list", "--json", env=env).stdout)
+    second = document["exercises"][1]
+    assert (document["done"], document["total"]) == (1, 13)
+    assert second == {**second, "exercise": "02-snowflakes", "time": 20,
+                      "difficulty": "beginner", "prerequisites": ["01-first-fleet"],
+                      "state": "current", "solution_used": True}

@@ -55,6 +55,20 @@ def test_hints_are_folded_and_the_solution_hidden(built_site: Path) -> None:
     assert "<details class=\"tip\" open" not in page  # folded, not open
 
 
+def test_each_exercise_page_opens_with_its_box_linking_what_it_builds_on(
+        built_site: Path) -> None:
+    for exercise in exercises():
+        page = (built_site / "exercises" / exercise.id / "index.html").read_text()
+        box = page.split('<p class="admonition-title">At a glance</p>', 1)[1].split("</div>")[0]
+        assert f"about {exercise.spec.time} minutes" in box, exercise.id
+        assert exercise.spec.difficulty in box, exercise.id
+        for prerequisite in exercise.spec.prerequisites:
+            assert f'href="../{prerequisite}/"' in box, (exercise.id, prerequisite)
+        if exercise.spec.debrief:
+            concept = exercise.spec.debrief.concept.removesuffix(".md")
+            assert f'href="../../{concept}/"' in box, exercise.id
+
+
 EXTERNAL_RESOURCE = re.compile(
     r"<(?:link|script|img|iframe|source)\b[^>]*\b(?:href|src)=\"(?:https?:)?//", re.IGNORECASE)
 

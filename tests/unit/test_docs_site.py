@@ -10,18 +10,42 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from lab.docs import build, exercise_pages, format_reference, page_url, site_url
+from lab.docs import (
+    WRAP_UP_PAGE,
+    build,
+    doc_url,
+    exercise_pages,
+    format_reference,
+    page_url,
+    site_url,
+)
 from lab.docs.serve import open_server
-from lab.docs.sources import SiteSources
+from lab.docs.sources import SiteSources, source_root
 from lab.environment import current_settings
 from lab.errors import BuildError, StateError
+from lab.exercises.loader import load_exercise
 from lab.exercises.schema import ExerciseSpec
 from tests.helpers import assert_one_line_error, run_lab
+from tests.unit.exercises.builders import VALID, write_exercise
 
 
 def test_page_url_is_the_address_lab_docs_serves() -> None:
     assert page_url("01-first-fleet") == "http://127.0.0.1:8000/exercises/01-first-fleet/"
     assert page_url("01-first-fleet", port=8123).startswith(site_url(8123))
+
+
+@pytest.mark.parametrize(("page", "url"), [
+    ("concepts/golden-images.md", "http://127.0.0.1:8000/concepts/golden-images/"),
+    ("wrap-up.md", "http://127.0.0.1:8000/wrap-up/"),
+    ("concepts/index.md", "http://127.0.0.1:8000/concepts/"),
+    ("index.md", "http://127.0.0.1:8000/")])
+def test_a_docs_page_is_served_as_a_folder(page: str, url: str) -> None:
+    assert doc_url(page) == url
+
+
+def test_the_wrap_up_page_lab_check_points_to_exists() -> None:
+    """After the course's last exercise, `lab check` sends the learner there."""
+    assert (source_root() / "docs" / WRAP_UP_PAGE).is_file()
 
 
 # --- building only when the sources changed ---------------------------------------------
@@ -134,13 +158,48 @@ def test_an_exercise_page_is_its_readme_then_folded_hints_then_the_solution() ->
 
     exercise = next(e for e in exercises() if e.id == "01-first-fleet")
     page = exercise_pages.page_markdown(exercise)
-    readme = exercise.readme.read_text()
-    assert page.startswith(readme.rstrip())
-    extra = page[len(readme.rstrip()):]
+    title, _, body = exercise.readme.read_text().rstrip().partition("\n")
+    assert page.startswith(f"{title}\n\n!!! info \"At a glance\"\n")  # the box under the title
+    assert body.strip() in page
+    extra = page[page.index(body.strip()) + len(body.strip()):]
     assert extra.count('??? tip "Hint ') == len(exercise.spec.hints)
     assert '??? success "Spoiler: the reference solution"' in extra
     for step in exercise.spec.solution:
         assert f"    {step}\n" in extra  # inside the spoiler's indented code block
+
+
+def test_the_box_says_time_level_and_links_what_the_exercise_builds_on(tmp_path: Path) -> None:
+    folder = write_exercise(tmp_path, "03-third", VALID.format(id="03-third").replace(
+        "servers:", "time: 25\ndifficulty: advanced\nprerequisites: [01-one, 02-two]\n"
+        "debrief:\n  proved: It worked.\n  concept: concepts/golden-images.md\nservers:"))
+    (folder / "README.md").write_text("# 03 · Third\n\nThe story.\n")
+    titles = {"exercises/01-one.md": "01 · One", "concepts/golden-images.md": "Golden images"}
+    page = exercise_pages.page_markdown(load_exercise(folder), titles)
+    assert page.startswith("# 03 · Third\n\n!!! info \"At a glance\"\n\n"
+                           "    - **Time:** about 25 minutes\n"
+                           "    - **Level:** advanced\n"
+                           "    - **Builds on:** [01 · One](01-one.md), 02-two\n"
+                           "    - **Concept:** [Golden images](../concepts/golden-images.md)\n"
+                           "\nThe story.\n")  # 02 has no page: its id, not a broken link
+
+
+def test_an_exercise_that_says_nothing_of_itself_has_no_box(tmp_path: Path) -> None:
+    folder = write_exercise(tmp_path, "01-plain")
+    (folder / "README.md").write_text("# Plain\n\nText.\n")
+    assert exercise_pages.page_markdown(load_exercise(folder), {}).startswith("# Plain\n\nText.")
+
+
+def test_the_exercise_index_shows_time_level_and_links_prerequisites() -> None:
+    from lab.docs.hooks import exercise_table, exercises
+
+    found = exercises()
+    table = exercise_table(found, "exercises").splitlines()
+    assert table[0] == "| exercise | what you do | time | level | builds on |"
+    for exercise, row in zip(found, table[2:], strict=True):
+        spec = exercise.spec
+        needs = ", ".join(f"[{i[:2]}]({i}.md)" for i in spec.prerequisites) or "-"
+        assert row.startswith(f"| [{exercise.id[:2]} · {spec.title}]({exercise.id}.md) |")
+        assert row.endswith(f"| {spec.time} min | {spec.difficulty} | {needs} |")
 
 
 def test_a_multi_line_hint_stays_inside_its_admonition() -> None:

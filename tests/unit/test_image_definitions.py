@@ -61,3 +61,22 @@ def test_select_unknown_lists_known() -> None:
 def test_every_image_has_a_dockerfile() -> None:
     for spec in definitions.SPECS:
         assert (spec.context_for(current_settings()) / "Dockerfile").is_file(), spec.name
+
+
+def test_servers_keep_downloaded_packages_whichever_debian_root_the_base_came_from() -> None:
+    # The registry's debian image ships apt.conf.d/docker-clean (it deletes every downloaded
+    # .deb after an install); the lab's debootstrap root has none. Exercise 04's rollback
+    # reuses the cached .deb, so the server image removes it, and no lab apt setting
+    # deletes the cache instead.
+    settings = current_settings()
+    server = definitions.BY_NAME["server"].context_for(settings)
+    steps = (server / "Dockerfile").read_text().replace("\\\n", " ")
+    run = next(line for line in steps.splitlines() if line.startswith("RUN "))
+    assert "rm -f /etc/apt/apt.conf.d/docker-clean" in run
+    lab_apt = [path for name in ("base", "server")
+               for path in definitions.BY_NAME[name].context_for(settings).rglob("*")
+               if path.is_file() and "apt" in path.parts]
+    assert lab_apt, "the base's apt settings are read"
+    for path in lab_apt:
+        text = path.read_text()
+        assert "Keep-Downloaded-Packages" not in text and "archives" not in text, path

@@ -65,6 +65,32 @@ def test_hints_shown_only_grows() -> None:
     assert progress.of("01").hints_shown == 2
 
 
+def test_lab_solve_is_remembered_from_its_first_run_and_counted() -> None:
+    progress = Progress().started("01", T0)
+    assert not progress.of("01").solution_used
+    progress = progress.solution_run("01", T0).solution_run("01", LATER)
+    record = progress.of("01")
+    assert record.solution_used
+    assert (record.solution_used_at, record.solution_runs) == (T0, 2)
+    assert not progress.of("02").solution_used
+
+
+def test_a_progress_file_from_before_lab_solve_was_recorded_still_loads(
+        store: ProgressStore) -> None:
+    """Written by an earlier lab: no solution fields. It loads as it is, never "recovered"."""
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps({"format_version": 1, "current": "01-first-fleet",
+                                      "exercises": {"01-first-fleet": {
+                                          "started_at": T0.isoformat(),
+                                          "passed_at": LATER.isoformat(), "attempts": 2,
+                                          "hints_shown": 1, "marks": {}}}}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ProgressRecovered warning would fail the test
+        record = store.load().of("01-first-fleet")
+    assert record.passed and record.attempts == 2
+    assert not record.solution_used and record.solution_used_at is None
+
+
 def test_changes_return_a_new_progress_and_leave_the_old_one_alone() -> None:
     before = Progress()
     after = before.checked("01", True, T0)

@@ -1,8 +1,10 @@
 """Fill strategies.yaml from your deployment history (`lab history --json`): for each strategy,
-the newest good deployment that succeeded and the newest bad one that failed.
+the newest good deployment that succeeded and the newest bad one that failed, each cell with
+the figures it comes from, and the rollback times the history records.
 
 Run it in your workspace: `python fill_table.py`. It only reads the history and writes the
-table; read what it wrote, and compare it with AWS's table in the tutorial.
+table: numbers to look at. It never touches predictions.yaml (what you expected, before you
+measured) or scenarios.yaml (what you would choose): those are yours.
 """
 
 from __future__ import annotations
@@ -46,7 +48,17 @@ def row(good: dict, bad: dict) -> list[str]:
         f"  two_versions_served: {yes_no(summary['mixed_seconds'] > MIXED_SECONDS)}"
         f"    # #{good['number']}: {summary['mixed_seconds']} s",
         f"  fewest_backends: {summary['min_backends']}",
+        f"  most_servers: {summary.get('max_servers')}"
+        f"           # #{good['number']}; the bad release: {bad['summary'].get('max_servers')}",
     ]
+
+
+def rollback_times(deployments: list[dict]) -> list[str]:
+    """Every rollback time the history records, as comment lines."""
+    return [f"#   #{item['number']} {item['kind']} ({item['strategy']}): "
+            f"{item['summary']['rollback_seconds']} s"
+            for item in deployments
+            if item.get("summary") and item["summary"].get("rollback_seconds") is not None]
 
 
 def main() -> int:
@@ -61,10 +73,13 @@ def main() -> int:
             missing.append(strategy)
             lines += [f"  {name}:" for name in ("zero_downtime",
                                                 "failed_release_kept_old_servers",
-                                                "two_versions_served", "fewest_backends")]
+                                                "two_versions_served", "fewest_backends",
+                                                "most_servers")]
         else:
             lines += row(good, bad)
         lines.append("")
+    lines += ["# Rollback times recorded (rollback_seconds):",
+              *(rollback_times(deployments) or ["#   none yet"]), ""]
     TABLE.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {TABLE.name}")
     if missing:

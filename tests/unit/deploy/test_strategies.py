@@ -1,6 +1,7 @@
-"""The six strategies on a fake engine (exercise 12: four servers behind a load balancer):
-which containers each makes, what the balancer serves at every reload (capacity, versions),
-and what a bad release leaves, as users and `lab status` would see it."""
+"""The strategies (Elastic Beanstalk's five policies and blue/green) on a fake engine
+(exercise 12: four servers behind a load balancer): which containers each makes, what the
+balancer serves at every reload (capacity, versions), and what a bad release leaves, as users
+and `lab status` would see it."""
 
 from __future__ import annotations
 

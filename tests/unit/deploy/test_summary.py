@@ -77,13 +77,14 @@ def test_deploy_and_rollback_times() -> None:
 
 
 def test_as_json_gives_the_raw_numbers() -> None:
-    figures = summarize(record(["1.0"] * 2 + [0]), [Marker(0, 2)], (0.0, 1 / 3)).as_json()
+    figures = summarize(record(["1.0"] * 2 + [0]), [Marker(0, 2)], (0.0, 1 / 3),
+                        servers=4).as_json()
 
     assert figures == {"requests": 3, "failed": 1, "availability": 66.667,
                        "longest_error_window": 0.02, "mixed_seconds": 0.0, "min_backends": 2,
                        "max_backends": 2, "deploy_seconds": 0.333, "rollback_seconds": None,
                        "versions": {"1.0": 2}, "failed_by_status": {"0": 1},
-                       "lost_near_changes": 1}
+                       "lost_near_changes": 1, "max_servers": 4}
 
 
 def test_timeline_buckets_by_send_time_and_keeps_empty_intervals() -> None:

@@ -71,3 +71,11 @@ def test_malformed_values_are_rejected_with_a_reason(fields: dict[str, Any], mes
     with pytest.raises(ValidationError) as caught:
         spec(**fields)
     assert message.lower() in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("concept", ["/concepts/x.md", "../docs/x.md", "concepts/x",
+                                     "concepts\\x.md"])
+def test_a_debrief_names_a_page_inside_the_docs_folder(concept: str) -> None:
+    with pytest.raises(ValidationError, match="must be a page of the site"):
+        spec(debrief={"proved": "It worked.", "concept": concept})
+    assert spec(debrief={"proved": "It worked.", "concept": "concepts/x.md"}).debrief

@@ -12,12 +12,31 @@ EXERCISE = "05-moving-target"
 CHECKS = load_exercise_checks(EXERCISE)
 WEBS = ["web1", "web2", "web3", "web4"]
 
-KEEPS_2_0 = "Reading package lists...\nwebapp is already the newest version (2.0).\n"
-UPGRADES = "Inst webapp [2.0] (2.1 repo [all])\nConf webapp (2.1 repo [all])\n"
-DOWNGRADES = ("The following packages will be DOWNGRADED:\n  webapp\n"
-              "Inst webapp [2.1] (2.0 repo [all])\n")
-HELD = ("The following held packages will be changed:\n  webapp\n"
-        "Inst webapp [2.0] (2.1 repo [all])\n")
+# `apt-cache policy webapp` as a server that reads the lab's repository prints it (pinned).
+POLICY = """webapp:
+  Installed: 2.0
+  Candidate: 2.0
+  Version table:
+     2.1 500
+        500 http://repo ./ Packages
+ *** 2.0 1001
+        500 http://repo ./ Packages
+        100 /var/lib/dpkg/status
+"""
+# ... and as a server whose sources list was deleted prints it: dpkg's record alone.
+NO_SOURCES = """webapp:
+  Installed: 2.0
+  Candidate: 2.0
+  Version table:
+ *** 2.0 100
+        100 /var/lib/dpkg/status
+"""
+KEEPS_2_0 = POLICY + "Reading package lists...\nwebapp is already the newest version (2.0).\n"
+UPGRADES = POLICY + "Inst webapp [2.0] (2.1 repo [all])\nConf webapp (2.1 repo [all])\n"
+DOWNGRADES = POLICY + ("The following packages will be DOWNGRADED:\n  webapp\n"
+                       "Inst webapp [2.1] (2.0 repo [all])\n")
+HELD = POLICY + ("The following held packages will be changed:\n  webapp\n"
+                 "Inst webapp [2.0] (2.1 repo [all])\n")
 
 
 def simulated(**outputs: str) -> FakeFleet:
@@ -61,5 +80,22 @@ def test_apt_failing_is_reported_with_its_last_line() -> None:
 
 
 def test_a_server_without_webapp_would_install_it() -> None:
-    problem = CHECKS.next_install_problem(ExecResult(0, "Inst webapp (2.1 repo [all])\n"))
+    problem = CHECKS.next_install_problem(
+        ExecResult(0, POLICY + "Inst webapp (2.1 repo [all])\n"))
     assert problem == "webapp is not installed; the next `apt-get install webapp` would install 2.1"
+
+
+def test_a_server_that_sees_no_repository_does_not_pass_for_pinned() -> None:
+    keeps = NO_SOURCES + "webapp is already the newest version (2.0).\n"
+    fake = simulated(**dict.fromkeys(WEBS[:3], KEEPS_2_0), web4=keeps)
+    assert CHECKS.next_install_keeps_the_pin(exercise_context(EXERCISE, fake)) == [
+        (False, "web4: apt sees no repository (`apt-cache policy webapp` lists only "
+                "/var/lib/dpkg/status): with its sources gone nothing can move webapp, but "
+                "nothing can be installed or fixed either; put "
+                "/etc/apt/sources.list.d/lab.list back (copy it from another server) and "
+                "pin 2.0 instead")]
+
+
+def test_the_versions_a_repository_offers_are_read_from_the_policy() -> None:
+    assert CHECKS.repository_versions(POLICY) == {"2.1", "2.0"}
+    assert CHECKS.repository_versions(NO_SOURCES) == set()

@@ -104,7 +104,41 @@ def test_an_anonymous_volume_is_named_as_the_dockerfile_s_volume_line() -> None:
     [web1, *_] = judge(context(Guestbook(mount=ANONYMOUS)), 1)
     assert not web1[0]
     assert "kept on an anonymous volume at /var/lib/guestbook, made by a VOLUME line of the " \
-           "Dockerfile; a volume without a name belongs to its container" in web1[1]
+           "Dockerfile; the lab removes a replaced container's anonymous volumes with it (as " \
+           "`docker rm -v` does)" in web1[1]
+    [web1, *_] = judge(context(Guestbook(mount=ANONYMOUS)), 2)
+    assert web1 == (False, "web1: /var/lib/guestbook/entries is on an anonymous volume at "
+                           "/var/lib/guestbook, made by a VOLUME line of the Dockerfile, which "
+                           "no later deployment mounts again: give it a name, with `lab deploy "
+                           "v1 --volume NAME:/var/lib/guestbook`")
+
+
+def test_a_named_volume_at_the_guestbook_s_folder_or_its_entries_is_in_its_place() -> None:
+    assert judge(context(Guestbook(mount=NAMED)), 2) == [
+        (True, f"{server}: /var/lib/guestbook/entries is on the named volume guestbook, "
+               "mounted at /var/lib/guestbook, the guestbook's own folder") for server in WEBS]
+    entries = Mount("volume", "guestbook", "/var/lib/guestbook/entries")
+    assert all(ok for ok, _ in judge(context(Guestbook(mount=entries)), 2))
+
+
+def test_a_volume_over_all_of_var_lib_keeps_the_entries_and_still_fails() -> None:
+    broad = Guestbook(mount=Mount("volume", "guestbook", "/var/lib"))
+    assert all(ok for ok, _ in judge(context(broad), 1)), "the entries do survive"
+    [web1, *_] = judge(context(broad), 2)
+    assert web1 == (False, "web1: the volume guestbook is mounted at /var/lib, over far more "
+                           "than the guestbook's data: the first mount copied the image's files "
+                           "under /var/lib into it, and from then on it hides the image's own, "
+                           "so the next image's files there (dpkg's record of its packages, for "
+                           "one) never show. Mount it at the folder the guestbook writes to, "
+                           "and no higher")
+
+
+def test_without_a_volume_the_place_check_says_to_mount_one() -> None:
+    [web1, *_] = judge(context(Guestbook()), 2)
+    assert web1 == (False, "web1: nothing is mounted over /var/lib/guestbook/entries, so the "
+                           "entries are written to the container's own disk, which goes with "
+                           "the container: mount a named volume where the guestbook writes, "
+                           "with `lab deploy v1 --volume NAME:/PATH`")
 
 
 def test_before_a_deployment_both_goals_say_what_to_do() -> None:

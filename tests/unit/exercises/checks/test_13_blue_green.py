@@ -1,21 +1,22 @@
 """13-blue-green's checks on hand-made deployment records and a fake fleet: which story counts
-as a switch and a switch back, a switch's lost requests told from green's own HTTP 500s, the
-fleet back on blue's own containers, and an entry written through green read through the
-load balancer."""
+as a switch and a switch back, the decision made from green's error rate as the learner read
+it, a switch's lost requests told from green's own HTTP 500s, the fleet back on blue's own
+containers, and an entry written through green read through the load balancer."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from lab.checks.context import CheckContext
 from lab.checks.executor import HttpResult
 from lab.checks.host import Host
 from lab.checks.records import Deployment, History
-from lab.checks.views import Container
-from tests.helpers import load_exercise_checks
+from lab.checks.views import Container, Image
+from tests.helpers import EXERCISES, load_exercise_checks
 from tests.unit.checks.fakes import FakeExecutor
 from tests.unit.exercises.checks.helpers import exercise_context
 
@@ -23,6 +24,7 @@ EXERCISE = "13-blue-green"
 CHECKS = load_exercise_checks(EXERCISE)
 START = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 BLUE_IMAGE = "sha256:" + "1" * 64
+STARTER = EXERCISES / EXERCISE / "workspace"
 
 
 def deployment(number: int, strategy: str, kind: str = "deploy", result: str = "succeeded",
@@ -143,3 +145,63 @@ def test_no_entry_from_green_s_time_says_how_to_write_one() -> None:
     assert "keep the entries in a named volume (`--volume guestbook:/var/lib/guestbook`)" in reason
     assert CHECKS.entry_from_green_survives(context([])) == (
         False, "the load balancer is not running: `lab start` brings it back")
+
+
+# --- the decision, from green's error rate -------------------------------------------------
+
+# Green: 11 HTTP 500s and 47 answers of 2.2 during the switch to green (19.0 %); 10 and 54
+# during the switch back (15.6 %); 17.2 % over both. 11 of all 194 requests is 5.7 %.
+SEEN_GREEN = deployment(2, "blue-green", requests=194, failed=11, failed_by_status={"500": 11},
+                        versions={"2.0": 136, "2.2": 47})
+SEEN_BACK = deployment(3, "switch back", kind="rollback", failed_by_status={"500": 10},
+                       versions={"2.2": 54, "2.0": 116}, rollback_seconds=0.3)
+
+
+def decided(tmp_path: Path, text: str, labelled: bool = True) -> tuple[bool, str]:
+    (tmp_path / "decision.yaml").write_text(text)
+    history = History((BLUE, SEEN_GREEN, SEEN_BACK))
+    blue_image = Image(BLUE_IMAGE, "lab-learner/app:v1",
+                       labels={"version": "2.0"} if labelled else {})
+    ctx = exercise_context(EXERCISE, workspace=tmp_path, marks={"start": START},
+                           history=lambda: history,
+                           image=lambda ref: blue_image if ref == BLUE_IMAGE else None)
+    return CHECKS.decided_from_green_s_errors(ctx)
+
+
+def test_green_s_error_rate_read_from_the_probe_and_a_switch_back_hold(tmp_path: Path) -> None:
+    ok, reason = decided(tmp_path, "green_error_rate: 19\ndecision: switch back\n")
+    assert (ok, reason) == (True, "you read green's error rate as 19 % (the probe measured "
+                                  "19.0 %) and decided to switch back: evidence from real "
+                                  "traffic, not from the health check")
+    assert decided(tmp_path, "green_error_rate: 15.6 %\ndecision: Switch  back\n")[0]
+    # Without blue's version label, the first version the probe heard is blue's.
+    assert decided(tmp_path, "green_error_rate: 17\ndecision: switch back\n", labelled=False)[0]
+
+
+def test_a_rate_over_every_request_is_not_green_s(tmp_path: Path) -> None:
+    ok, reason = decided(tmp_path, "green_error_rate: 5.7\ndecision: switch back\n")
+    assert not ok
+    assert reason.startswith("green_error_rate is 5.7 %: that is the failures over every "
+                             "request the probe sent, blue's answers included")
+
+
+def test_a_rate_not_read_from_the_probe_fails_without_giving_it_away(tmp_path: Path) -> None:
+    ok, reason = decided(tmp_path, "green_error_rate: 30\ndecision: switch back\n")
+    assert not ok
+    assert reason.startswith("green_error_rate is 30 %, which is not what the probe measured "
+                             "for green in deployment #2 or in the switch back")
+    assert not any(figure in reason for figure in ("19", "15.6", "17.2"))
+
+
+def test_keeping_a_green_that_fails_one_request_in_five_fails(tmp_path: Path) -> None:
+    ok, reason = decided(tmp_path, "green_error_rate: 19\ndecision: keep green\n")
+    assert not ok
+    assert reason.startswith("you read green's error rate as 19 % and decided to keep it: "
+                             "about one request in 5 failing, for every user")
+
+
+def test_the_starter_decision_asks_for_a_reading(tmp_path: Path) -> None:
+    ok, reason = decided(tmp_path, (STARTER / "decision.yaml").read_text())
+    assert not ok
+    assert reason.startswith("decision.yaml: green_error_rate is not a percentage yet: read "
+                             "the probe's summary of your switch to green")
